@@ -1,0 +1,323 @@
+package io.ntkstream.linalg;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.function.DoubleUnaryOperator;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A dense column-major matrix in float32 or float64: the one facade over the linear-algebra
+ * library (ND4J), so the choice lives here. Column-major because GEMM runs at full speed on it
+ * (docs/benchmarks.md) and because a block of columns is contiguous: in ntkstream a column is
+ * a sample, so a block of samples is a free view.
+ *
+ * <p>Element access goes through a direct NIO view of the native buffer; GEMM goes to BLAS.
+ */
+public final class Matrix {
+    private final INDArray array;
+    private final Precision precision;
+    private final int rows;
+    private final int cols;
+    /** Offset of element (0,0) in the underlying buffer, in elements. */
+    private final long offset;
+    private final FloatBuffer floats;
+    private final DoubleBuffer doubles;
+
+    private Matrix(INDArray array, Precision precision, int rows, int cols) {
+        this.array = array;
+        this.precision = precision;
+        this.rows = rows;
+        this.cols = cols;
+        this.offset = array.offset();
+        ByteBuffer bytes = array.data().asNio().order(ByteOrder.nativeOrder());
+        if (precision == Precision.FLOAT32) {
+            this.floats = bytes.asFloatBuffer();
+            this.doubles = null;
+        } else {
+            this.doubles = bytes.asDoubleBuffer();
+            this.floats = null;
+        }
+    }
+
+    public static Matrix zeros(Precision precision, int rows, int cols) {
+        requireShape(rows, cols);
+        return new Matrix(Nd4j.create(precision.nd4j, new long[] {rows, cols}, 'f'), precision, rows, cols);
+    }
+
+    /** A matrix from row-major values (the layout of .npy files and Java arrays). */
+    public static Matrix fromRowMajor(Precision precision, int rows, int cols, double[] values) {
+        if (values.length != (long) rows * cols) {
+            throw new IllegalArgumentException("expected " + rows + "x" + cols + " = " + (long) rows * cols
+                    + " values, got " + values.length);
+        }
+        Matrix m = zeros(precision, rows, cols);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                m.set(r, c, values[r * cols + c]);
+            }
+        }
+        return m;
+    }
+
+    /** A matrix from column-major values. */
+    public static Matrix fromColumnMajor(Precision precision, int rows, int cols, double[] values) {
+        if (values.length != (long) rows * cols) {
+            throw new IllegalArgumentException("expected " + (long) rows * cols + " values, got " + values.length);
+        }
+        Matrix m = zeros(precision, rows, cols);
+        for (int i = 0; i < values.length; i++) {
+            m.setLinear(i, values[i]);
+        }
+        return m;
+    }
+
+    private static void requireShape(int rows, int cols) {
+        if (rows <= 0 || cols <= 0) {
+            throw new IllegalArgumentException("matrix shape must be positive, got " + rows + "x" + cols);
+        }
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    public Precision precision() {
+        return precision;
+    }
+
+    public long sizeInBytes() {
+        return (long) rows * cols * precision.bytes();
+    }
+
+    public double get(int r, int c) {
+        return getLinear((long) c * rows + r);
+    }
+
+    public void set(int r, int c, double v) {
+        setLinear((long) c * rows + r, v);
+    }
+
+    /** Element at column-major index i (= c*rows + r). */
+    public double getLinear(long i) {
+        int at = Math.toIntExact(offset + i);
+        return floats != null ? floats.get(at) : doubles.get(at);
+    }
+
+    public void setLinear(long i, double v) {
+        int at = Math.toIntExact(offset + i);
+        if (floats != null) {
+            floats.put(at, (float) v);
+        } else {
+            doubles.put(at, v);
+        }
+    }
+
+    public void addLinear(long i, double v) {
+        setLinear(i, getLinear(i) + v);
+    }
+
+    public long length() {
+        return (long) rows * cols;
+    }
+
+    /** Columns [from, to) as a view sharing storage (contiguous in column-major order). */
+    public Matrix columns(int from, int to) {
+        if (from < 0 || to > cols || from >= to) {
+            throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of a matrix with " + cols);
+        }
+        if (from == 0 && to == cols) {
+            return this;
+        }
+        return view((long) from * rows, rows, to - from);
+    }
+
+    /**
+     * Reinterprets the same column-major storage as {@code newRows x newCols} (a view). E.g. a
+     * (out x N*O) cotangent block with columns n*O+o is the (O*out x N) matrix whose column n
+     * stacks every output's cotangent of sample n.
+     */
+    public Matrix reshape(int newRows, int newCols) {
+        if ((long) newRows * newCols != length()) {
+            throw new IllegalArgumentException("cannot reshape " + rows + "x" + cols + " to " + newRows + "x" + newCols);
+        }
+        return view(0, newRows, newCols);
+    }
+
+    /**
+     * A contiguous {@code r x c} column-major block starting at column-major index
+     * {@code elementOffset} (a view), e.g. one layer's weights inside a flat parameter vector.
+     */
+    public Matrix block(long elementOffset, int r, int c) {
+        if (elementOffset < 0 || elementOffset + (long) r * c > length()) {
+            throw new IndexOutOfBoundsException("block of " + r + "x" + c + " at " + elementOffset + " in " + this);
+        }
+        return view(elementOffset, r, c);
+    }
+
+    private Matrix view(long elementOffset, int r, int c) {
+        INDArray v = Nd4j.create(array.data(), new long[] {r, c}, new long[] {1, r}, offset + elementOffset, 'f',
+                precision.nd4j);
+        return new Matrix(v, precision, r, c);
+    }
+
+    public Matrix copy() {
+        Matrix m = zeros(precision, rows, cols);
+        m.array.assign(array);
+        return m;
+    }
+
+    public Matrix toPrecision(Precision p) {
+        if (p == precision) {
+            return this;
+        }
+        Matrix m = zeros(p, rows, cols);
+        for (long i = 0; i < length(); i++) {
+            m.setLinear(i, getLinear(i));
+        }
+        return m;
+    }
+
+    /** C = alpha * op(A) op(B), a new matrix. */
+    public static Matrix multiply(Matrix a, boolean transA, Matrix b, boolean transB, double alpha) {
+        int m = transA ? a.cols : a.rows;
+        int n = transB ? b.rows : b.cols;
+        Matrix c = zeros(a.precision, m, n);
+        gemm(a, transA, b, transB, alpha, 0.0, c);
+        return c;
+    }
+
+    /** C = alpha * op(A) op(B) + beta * C (BLAS GEMM). Shapes are checked and named on error. */
+    public static void gemm(Matrix a, boolean transA, Matrix b, boolean transB, double alpha, double beta, Matrix c) {
+        int m = transA ? a.cols : a.rows;
+        int k = transA ? a.rows : a.cols;
+        int kb = transB ? b.cols : b.rows;
+        int n = transB ? b.rows : b.cols;
+        if (k != kb || c.rows != m || c.cols != n) {
+            throw new IllegalArgumentException("gemm shapes: op(A) " + m + "x" + k + ", op(B) " + kb + "x" + n
+                    + ", C " + c.rows + "x" + c.cols);
+        }
+        if (a.precision != b.precision || a.precision != c.precision) {
+            throw new IllegalArgumentException("gemm precisions differ: " + a.precision + ", " + b.precision + ", "
+                    + c.precision);
+        }
+        Nd4j.gemm(a.array, b.array, c.array, transA, transB, alpha, beta);
+    }
+
+    /** this += alpha * other (same shape). */
+    public void addScaled(Matrix other, double alpha) {
+        requireSameShape(other);
+        for (long i = 0; i < length(); i++) {
+            setLinear(i, getLinear(i) + alpha * other.getLinear(i));
+        }
+    }
+
+    /** Column c is multiplied elementwise by column {@code c / group} of {@code factors}
+     *  ({@code group} consecutive columns share one factor column). */
+    public void multiplyColumnsGrouped(Matrix factors, int group) {
+        if (factors.rows != rows || (long) factors.cols * group != cols) {
+            throw new IllegalArgumentException("grouped column product: " + rows + "x" + cols + " by "
+                    + factors.rows + "x" + factors.cols + " in groups of " + group);
+        }
+        for (int c = 0; c < cols; c++) {
+            long base = (long) c * rows;
+            long fbase = (long) (c / group) * rows;
+            for (int r = 0; r < rows; r++) {
+                setLinear(base + r, getLinear(base + r) * factors.getLinear(fbase + r));
+            }
+        }
+    }
+
+    /** Column c is multiplied elementwise by column {@code c mod factors.cols} of {@code factors}. */
+    public void multiplyColumnsTiled(Matrix factors) {
+        if (factors.rows != rows || cols % factors.cols != 0) {
+            throw new IllegalArgumentException("tiled column product: " + rows + "x" + cols + " by "
+                    + factors.rows + "x" + factors.cols);
+        }
+        for (int c = 0; c < cols; c++) {
+            long base = (long) c * rows;
+            long fbase = (long) (c % factors.cols) * rows;
+            for (int r = 0; r < rows; r++) {
+                setLinear(base + r, getLinear(base + r) * factors.getLinear(fbase + r));
+            }
+        }
+    }
+
+    /** this += v elementwise. */
+    public void addConstant(double v) {
+        for (long i = 0; i < length(); i++) {
+            setLinear(i, getLinear(i) + v);
+        }
+    }
+
+    /** this[:, c] += alpha * v for every column c. */
+    public void addToEveryColumn(double[] v, double alpha) {
+        if (v.length != rows) {
+            throw new IllegalArgumentException("column vector of length " + v.length + " for " + rows + " rows");
+        }
+        if (alpha == 0.0) {
+            return;
+        }
+        for (int c = 0; c < cols; c++) {
+            long base = (long) c * rows;
+            for (int r = 0; r < rows; r++) {
+                setLinear(base + r, getLinear(base + r) + alpha * v[r]);
+            }
+        }
+    }
+
+    /** A new matrix with f applied to every element. */
+    public Matrix map(DoubleUnaryOperator f) {
+        Matrix m = zeros(precision, rows, cols);
+        for (long i = 0; i < length(); i++) {
+            m.setLinear(i, f.applyAsDouble(getLinear(i)));
+        }
+        return m;
+    }
+
+    /** Copies src into the columns starting at {@code colOffset} (same row count). */
+    public void setColumns(int colOffset, Matrix src) {
+        if (src.rows != rows || colOffset + src.cols > cols) {
+            throw new IllegalArgumentException("cannot place " + src.rows + "x" + src.cols + " at column " + colOffset
+                    + " of " + rows + "x" + cols);
+        }
+        columns(colOffset, colOffset + src.cols).array.assign(src.array);
+    }
+
+    /** Row-major copy of the values (the .npy layout). */
+    public double[] toRowMajor() {
+        double[] out = new double[Math.toIntExact(length())];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[r * cols + c] = get(r, c);
+            }
+        }
+        return out;
+    }
+
+    /** Column-major copy of the values. */
+    public double[] toColumnMajor() {
+        double[] out = new double[Math.toIntExact(length())];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = getLinear(i);
+        }
+        return out;
+    }
+
+    private void requireSameShape(Matrix o) {
+        if (o.rows != rows || o.cols != cols) {
+            throw new IllegalArgumentException("shape " + o.rows + "x" + o.cols + " differs from " + rows + "x" + cols);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Matrix[" + rows + "x" + cols + ", " + precision + "]";
+    }
+}

@@ -1,0 +1,36 @@
+package io.ntkstream.network;
+
+import io.ntkstream.linalg.Matrix;
+
+/** An elementwise nonlinearity; no parameters, so it enters the NTK only through cotangents. */
+public record ActivationLayer(Activation activation, int dim) implements Layer {
+
+    @Override public int inDim() { return dim; }
+
+    @Override public int outDim() { return dim; }
+
+    @Override public int paramCount() { return 0; }
+
+    @Override
+    public Matrix forward(Matrix input) {
+        return input.map(activation::value);
+    }
+
+    /** ∂L/∂z = ∂L/∂a ⊙ φ'(z), each sample's φ'(z) shared by its group of cotangent columns. */
+    @Override
+    public Matrix backward(Matrix outputCotangent, Matrix input, int group) {
+        Matrix result = outputCotangent.copy();
+        result.multiplyColumnsGrouped(input.map(activation::derivative), group);
+        return result;
+    }
+
+    @Override
+    public Matrix jvp(Matrix input, Matrix inputTangent, Matrix paramTangents, int directions) {
+        if (inputTangent == null) {
+            return null;
+        }
+        Matrix result = inputTangent.copy();
+        result.multiplyColumnsTiled(input.map(activation::derivative));
+        return result;
+    }
+}

@@ -1,0 +1,54 @@
+package io.ntkstream.ntk;
+
+import io.ntkstream.linalg.Matrix;
+import io.ntkstream.network.ForwardTrace;
+import io.ntkstream.network.Network;
+import java.util.List;
+
+/**
+ * Jacobian contraction: materialize J(x) (P x b·g, one column per sample and output, built by
+ * reverse mode from each output's cotangent) and contract Θ = J1ᵀJ2. Memory P·g per sample.
+ */
+final class JacobianNtk implements NtkAlgorithm {
+
+    record Jacobian(Matrix columns, NtkMode mode, int outputs, int samples) implements Prepared {}
+
+    @Override
+    public NtkMethod method() {
+        return NtkMethod.JACOBIAN;
+    }
+
+    @Override
+    public Prepared prepare(Network network, NtkMode mode, Matrix x) {
+        int outputs = network.outputDim();
+        int g = mode.cotangentsPerSample(outputs);
+        ForwardTrace trace = network.forward(x);
+        List<Matrix> cotangents = network.backpropagate(trace, mode.seed(network.precision(), outputs, x.cols()), g);
+        Matrix jacobian = Matrix.zeros(network.precision(), network.paramCount(), x.cols() * g);
+        network.parameterCotangents(trace, cotangents, g, jacobian, 0);
+        return new Jacobian(jacobian, mode, outputs, x.cols());
+    }
+
+    @Override
+    public void accumulate(Prepared block1, Prepared block2, KernelBlock target) {
+        Jacobian j1 = (Jacobian) block1;
+        Jacobian j2 = (Jacobian) block2;
+        CotangentGram.accumulate(j1.columns(), j2.columns(), j1.mode(), j1.outputs(), null, target);
+    }
+
+    @Override
+    public long blockBytes(NetworkShape s, NtkMode mode, int b1, int b2) {
+        int g = mode.cotangentsPerSample(s.outputs());
+        long perSample = (s.params() * g + (1L + g) * s.activationsPerSample()) * s.bytes();
+        long gram = (long) b1 * b2 * (mode == NtkMode.FULL ? (long) g * g : 1) * s.bytes();
+        return perSample * (b1 + b2) + gram;
+    }
+
+    @Override
+    public double flops(NetworkShape s, NtkMode mode, long n1, long n2) {
+        int g = mode.cotangentsPerSample(s.outputs());
+        double passes = 2.0 * (n1 + n2) * s.macsPerSample() * (1 + g) + (double) (n1 + n2) * g * s.params();
+        double contraction = 2.0 * n1 * n2 * s.params() * (mode == NtkMode.FULL ? (double) g * g : g);
+        return passes + contraction;
+    }
+}

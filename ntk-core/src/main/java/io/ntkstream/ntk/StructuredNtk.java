@@ -1,0 +1,90 @@
+package io.ntkstream.ntk;
+
+import io.ntkstream.linalg.Matrix;
+import io.ntkstream.network.DenseLayer;
+import io.ntkstream.network.ForwardTrace;
+import io.ntkstream.network.Layer;
+import io.ntkstream.network.Network;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Structured derivatives: Θ = Σ_l Θ_l with each parameterized layer's share computed by its
+ * {@link StructureRule} from per-sample activations and cotangents — never the Jacobian.
+ */
+public final class StructuredNtk implements NtkAlgorithm {
+    private static final Map<Class<? extends Layer>, StructureRule> RULES = Map.of(DenseLayer.class, new DenseRule());
+
+    @Override
+    public NtkMethod method() {
+        return NtkMethod.STRUCTURED;
+    }
+
+    /** One forward pass and one backward pass of g cotangents per sample (x: input_dim x b). */
+    public static NtkFeatures features(Network network, NtkMode mode, Matrix x) {
+        ForwardTrace trace = network.forward(x);
+        int outputs = network.outputDim();
+        List<Matrix> cotangents = network.backpropagate(trace,
+                mode.seed(network.precision(), outputs, x.cols()), mode.cotangentsPerSample(outputs));
+        List<LayerFeatures> layers = new ArrayList<>();
+        for (int l = 0; l < network.layers().size(); l++) {
+            Layer layer = network.layers().get(l);
+            if (layer.paramCount() > 0) {
+                layers.add(new LayerFeatures(layer, trace.inputOf(l), cotangents.get(l)));
+            }
+        }
+        return new NtkFeatures(mode, outputs, x.cols(), layers);
+    }
+
+    /** Θ between two feature blocks, float64, in the mode's layout. */
+    public static KernelBlock kernel(NtkFeatures f1, NtkFeatures f2) {
+        KernelBlock block = KernelBlock.zeros(f1.samples(), f2.samples(), f1.mode().valuesPerPair(f1.outputs()));
+        addKernel(f1, f2, block);
+        return block;
+    }
+
+    private static void addKernel(NtkFeatures f1, NtkFeatures f2, KernelBlock target) {
+        if (f1.mode() != f2.mode() || f1.layers().size() != f2.layers().size()) {
+            throw new IllegalArgumentException("feature blocks differ: mode " + f1.mode() + " vs " + f2.mode());
+        }
+        for (int l = 0; l < f1.layers().size(); l++) {
+            LayerFeatures a = f1.layers().get(l);
+            StructureRule rule = RULES.get(a.layer().getClass());
+            if (rule == null) {
+                throw new IllegalStateException("no structure rule for layer kind " + a.layer().getClass().getSimpleName());
+            }
+            rule.accumulate(a, f2.layers().get(l), f1.mode(), f1.outputs(), target);
+        }
+    }
+
+    @Override
+    public Prepared prepare(Network network, NtkMode mode, Matrix x) {
+        return features(network, mode, x);
+    }
+
+    @Override
+    public void accumulate(Prepared block1, Prepared block2, KernelBlock target) {
+        addKernel((NtkFeatures) block1, (NtkFeatures) block2, target);
+    }
+
+    @Override
+    public long blockBytes(NetworkShape s, NtkMode mode, int b1, int b2) {
+        int g = mode.cotangentsPerSample(s.outputs());
+        // features: inputs + cotangents of every dense layer, plus the forward trace while computing
+        long perSample = (s.sumFanIn() + (long) g * s.sumFanOut() + s.activationsPerSample() + (long) g * s.activationsPerSample()) * s.bytes();
+        long gram = (long) b1 * b2 * (1 + (long) (mode == NtkMode.FULL ? g * g : 1)) * s.bytes();
+        return perSample * (b1 + b2) + gram;
+    }
+
+    @Override
+    public double flops(NetworkShape s, NtkMode mode, long n1, long n2) {
+        int g = mode.cotangentsPerSample(s.outputs());
+        double passes = 2.0 * (n1 + n2) * s.macsPerSample() * (1 + g); // forward + g backward per sample
+        double perPair = 0;
+        for (int[] f : s.denseFans()) {
+            perPair += 2.0 * f[0] + 2.0 * (mode == NtkMode.FULL ? (double) g * g : g) * f[1];
+        }
+        return passes + perPair * n1 * n2;
+    }
+}
