@@ -1,0 +1,54 @@
+package io.ntkstream.cli;
+
+import io.ntkstream.data.NdArray;
+import io.ntkstream.data.Npy;
+import io.ntkstream.linalg.Matrix;
+import io.ntkstream.linalg.Precision;
+import io.ntkstream.network.Architecture;
+import io.ntkstream.network.Network;
+import io.ntkstream.network.Networks;
+import io.ntkstream.network.checkpoint.CheckpointFiles;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** Reads what the commands take: architectures, checkpoints, sample files. */
+final class Inputs {
+    private Inputs() {}
+
+    static Network network(Path arch, Path params, Precision precision) {
+        Architecture a = Architecture.read(arch);
+        try {
+            return Networks.fromTensors(a, CheckpointFiles.read(params), precision);
+        } catch (RuntimeException e) {
+            if (e.getMessage() != null && e.getMessage().contains(params.getFileName().toString())) {
+                throw e;
+            }
+            throw new IllegalArgumentException(params + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Samples from a (N, D) .npy as a D x N matrix (one column per sample). A row-major (N, D)
+     * array is, element for element, the column-major D x N matrix: no copy of the layout.
+     */
+    static Matrix samples(Path file, int expectedDim, Precision precision, String option) {
+        NdArray a = Npy.read(file);
+        if (a.shape().length != 2) {
+            throw new IllegalArgumentException(option + " " + file + ": expected a 2-D array (N, " + expectedDim
+                    + "), got shape " + Arrays.toString(a.shape()));
+        }
+        if (a.shape()[1] != expectedDim) {
+            throw new IllegalArgumentException(option + " " + file + ": expected " + expectedDim
+                    + " features per sample (the architecture's input_dim), got shape " + Arrays.toString(a.shape()));
+        }
+        if (a.shape()[0] == 0) {
+            throw new IllegalArgumentException(option + " " + file + ": holds no samples");
+        }
+        for (double v : a.values()) {
+            if (!Double.isFinite(v)) {
+                throw new IllegalArgumentException(option + " " + file + ": contains NaN or infinite values");
+            }
+        }
+        return Matrix.fromColumnMajor(precision, a.shape()[1], a.shape()[0], a.values());
+    }
+}
