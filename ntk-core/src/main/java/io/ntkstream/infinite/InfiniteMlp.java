@@ -23,11 +23,17 @@ public record InfiniteMlp(int inputDim, double sigmaW, double sigmaB, List<Nonli
         if (inputDim < 1) {
             throw new IllegalArgumentException("inputDim must be >= 1, got " + inputDim);
         }
-        if (!(sigmaW > 0) || !Double.isFinite(sigmaW)) {
-            throw new IllegalArgumentException("sigmaW must be > 0 and finite, got " + sigmaW);
+        if (!(sigmaW > 0)) {
+            throw new IllegalArgumentException("sigmaW must be > 0, got " + sigmaW);
         }
-        if (!(sigmaB >= 0) || !Double.isFinite(sigmaB)) {
-            throw new IllegalArgumentException("sigmaB must be >= 0 and finite, got " + sigmaB);
+        if (Double.isInfinite(sigmaW)) {
+            throw new IllegalArgumentException("sigmaW must be finite, got " + sigmaW);
+        }
+        if (!(sigmaB >= 0)) {
+            throw new IllegalArgumentException("sigmaB must be >= 0, got " + sigmaB);
+        }
+        if (Double.isInfinite(sigmaB)) {
+            throw new IllegalArgumentException("sigmaB must be finite, got " + sigmaB);
         }
         if (hiddenActivations == null) {
             throw new IllegalArgumentException(
