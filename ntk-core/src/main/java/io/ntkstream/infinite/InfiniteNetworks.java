@@ -1,0 +1,51 @@
+package io.ntkstream.infinite;
+
+import io.ntkstream.network.Architecture;
+import io.ntkstream.network.LayerSpec;
+import io.ntkstream.network.Parametrization;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Maps an architecture to the infinite-width MLP whose kernels it converges to as widths grow. */
+public final class InfiniteNetworks {
+    private InfiniteNetworks() {}
+
+    /**
+     * The limit network of {@code arch}: NTK parametrization, layers dense, act, dense, ..., dense.
+     * Layers declared without bias contribute σ_b = 0 (all or none may have a bias).
+     */
+    public static InfiniteMlp of(Architecture arch) {
+        if (arch.parametrization() != Parametrization.NTK) {
+            throw new IllegalArgumentException("infinite-width kernel: needs \"parametrization\": \"ntk\" "
+                    + "(in standard parametrization the NTK has no finite limit), got standard");
+        }
+        List<Nonlinearity> acts = new ArrayList<>();
+        List<LayerSpec> layers = arch.layers();
+        Boolean bias = null;
+        for (int i = 0; i < layers.size(); i++) {
+            LayerSpec spec = layers.get(i);
+            boolean expectDense = i % 2 == 0;
+            if (spec instanceof LayerSpec.Dense d) {
+                if (!expectDense) {
+                    throw new IllegalArgumentException("infinite-width kernel: layers[" + i
+                            + "] is dense but an activation was expected (layers must alternate dense, activation, ..., dense)");
+                }
+                if (bias != null && bias != d.bias()) {
+                    throw new IllegalArgumentException("infinite-width kernel: layers[" + i
+                            + "]: either every dense layer has a bias or none has");
+                }
+                bias = d.bias();
+            } else if (spec instanceof LayerSpec.Elementwise e) {
+                if (expectDense) {
+                    throw new IllegalArgumentException("infinite-width kernel: layers[" + i
+                            + "] is an activation but a dense layer was expected (layers must alternate dense, activation, ..., dense)");
+                }
+                acts.add(Nonlinearity.fromName(e.activation().jsonName()));
+            }
+        }
+        if (layers.size() % 2 == 0) {
+            throw new IllegalArgumentException("infinite-width kernel: the last layer must be dense");
+        }
+        return new InfiniteMlp(arch.inputDim(), arch.sigmaW(), Boolean.TRUE.equals(bias) ? arch.sigmaB() : 0.0, acts);
+    }
+}
