@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             KernelCommand.class,
             InfiniteCommand.class,
             InitCommand.class,
+            RandomInputsCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class NtkStreamCli {

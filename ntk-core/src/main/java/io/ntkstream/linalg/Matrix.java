@@ -53,13 +53,13 @@ public final class Matrix {
             throw new IllegalArgumentException("expected " + rows + "x" + cols + " = " + (long) rows * cols
                     + " values, got " + values.length);
         }
-        Matrix m = zeros(precision, rows, cols);
+        double[] colMajor = new double[values.length];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                m.set(r, c, values[r * cols + c]);
+                colMajor[c * rows + r] = values[r * cols + c];
             }
         }
-        return m;
+        return fromColumnMajor(precision, rows, cols, colMajor);
     }
 
     /** A matrix from column-major values. */
@@ -68,9 +68,7 @@ public final class Matrix {
             throw new IllegalArgumentException("expected " + (long) rows * cols + " values, got " + values.length);
         }
         Matrix m = zeros(precision, rows, cols);
-        for (int i = 0; i < values.length; i++) {
-            m.setLinear(i, values[i]);
-        }
+        m.put(values);
         return m;
     }
 
@@ -178,9 +176,7 @@ public final class Matrix {
             return this;
         }
         Matrix m = zeros(p, rows, cols);
-        for (long i = 0; i < length(); i++) {
-            m.setLinear(i, getLinear(i));
-        }
+        m.put(values());
         return m;
     }
 
@@ -213,9 +209,12 @@ public final class Matrix {
     /** this += alpha * other (same shape). */
     public void addScaled(Matrix other, double alpha) {
         requireSameShape(other);
-        for (long i = 0; i < length(); i++) {
-            setLinear(i, getLinear(i) + alpha * other.getLinear(i));
+        double[] a = values();
+        double[] b = other.values();
+        for (int i = 0; i < a.length; i++) {
+            a[i] += alpha * b[i];
         }
+        put(a);
     }
 
     /** Column c is multiplied elementwise by column {@code c / group} of {@code factors}
@@ -225,13 +224,16 @@ public final class Matrix {
             throw new IllegalArgumentException("grouped column product: " + rows + "x" + cols + " by "
                     + factors.rows + "x" + factors.cols + " in groups of " + group);
         }
+        double[] a = values();
+        double[] f = factors.values();
         for (int c = 0; c < cols; c++) {
-            long base = (long) c * rows;
-            long fbase = (long) (c / group) * rows;
+            int base = c * rows;
+            int fbase = (c / group) * rows;
             for (int r = 0; r < rows; r++) {
-                setLinear(base + r, getLinear(base + r) * factors.getLinear(fbase + r));
+                a[base + r] *= f[fbase + r];
             }
         }
+        put(a);
     }
 
     /** Column c is multiplied elementwise by column {@code c mod factors.cols} of {@code factors}. */
@@ -240,20 +242,25 @@ public final class Matrix {
             throw new IllegalArgumentException("tiled column product: " + rows + "x" + cols + " by "
                     + factors.rows + "x" + factors.cols);
         }
+        double[] a = values();
+        double[] f = factors.values();
         for (int c = 0; c < cols; c++) {
-            long base = (long) c * rows;
-            long fbase = (long) (c % factors.cols) * rows;
+            int base = c * rows;
+            int fbase = (c % factors.cols) * rows;
             for (int r = 0; r < rows; r++) {
-                setLinear(base + r, getLinear(base + r) * factors.getLinear(fbase + r));
+                a[base + r] *= f[fbase + r];
             }
         }
+        put(a);
     }
 
     /** this += v elementwise. */
     public void addConstant(double v) {
-        for (long i = 0; i < length(); i++) {
-            setLinear(i, getLinear(i) + v);
+        double[] a = values();
+        for (int i = 0; i < a.length; i++) {
+            a[i] += v;
         }
+        put(a);
     }
 
     /** this[:, c] += alpha * v for every column c. */
@@ -264,20 +271,24 @@ public final class Matrix {
         if (alpha == 0.0) {
             return;
         }
+        double[] a = values();
         for (int c = 0; c < cols; c++) {
-            long base = (long) c * rows;
+            int base = c * rows;
             for (int r = 0; r < rows; r++) {
-                setLinear(base + r, getLinear(base + r) + alpha * v[r]);
+                a[base + r] += alpha * v[r];
             }
         }
+        put(a);
     }
 
     /** A new matrix with f applied to every element. */
     public Matrix map(DoubleUnaryOperator f) {
-        Matrix m = zeros(precision, rows, cols);
-        for (long i = 0; i < length(); i++) {
-            m.setLinear(i, f.applyAsDouble(getLinear(i)));
+        double[] a = values();
+        for (int i = 0; i < a.length; i++) {
+            a[i] = f.applyAsDouble(a[i]);
         }
+        Matrix m = zeros(precision, rows, cols);
+        m.put(a);
         return m;
     }
 
@@ -287,15 +298,16 @@ public final class Matrix {
             throw new IllegalArgumentException("cannot place " + src.rows + "x" + src.cols + " at column " + colOffset
                     + " of " + rows + "x" + cols);
         }
-        columns(colOffset, colOffset + src.cols).array.assign(src.array);
+        columns(colOffset, colOffset + src.cols).put(src.values());
     }
 
     /** Row-major copy of the values (the .npy layout). */
     public double[] toRowMajor() {
-        double[] out = new double[Math.toIntExact(length())];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                out[r * cols + c] = get(r, c);
+        double[] a = values();
+        double[] out = new double[a.length];
+        for (int c = 0; c < cols; c++) {
+            for (int r = 0; r < rows; r++) {
+                out[r * cols + c] = a[c * rows + r];
             }
         }
         return out;
@@ -303,11 +315,38 @@ public final class Matrix {
 
     /** Column-major copy of the values. */
     public double[] toColumnMajor() {
-        double[] out = new double[Math.toIntExact(length())];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = getLinear(i);
+        return values();
+    }
+
+    /** All values, column-major, widened to double (one bulk copy out of the native buffer). */
+    private double[] values() {
+        int n = Math.toIntExact(length());
+        int at = Math.toIntExact(offset);
+        double[] out = new double[n];
+        if (doubles != null) {
+            doubles.get(at, out);
+        } else {
+            float[] f = new float[n];
+            floats.get(at, f);
+            for (int i = 0; i < n; i++) {
+                out[i] = f[i];
+            }
         }
         return out;
+    }
+
+    /** Overwrites all values from a column-major array (one bulk copy into the native buffer). */
+    private void put(double[] v) {
+        int at = Math.toIntExact(offset);
+        if (doubles != null) {
+            doubles.put(at, v);
+        } else {
+            float[] f = new float[v.length];
+            for (int i = 0; i < v.length; i++) {
+                f[i] = (float) v[i];
+            }
+            floats.put(at, f);
+        }
     }
 
     private void requireSameShape(Matrix o) {

@@ -13,7 +13,7 @@ final class CostModel {
     private CostModel() {}
 
     static NtkMethod choose(Map<NtkMethod, NtkAlgorithm> algorithms, NetworkShape shape, NtkMode mode, int n1, int n2,
-                            long budgetBytes) {
+                            boolean symmetric, long budgetBytes) {
         NtkMethod best = null;
         double bestTime = Double.POSITIVE_INFINITY;
         for (NtkAlgorithm algorithm : algorithms.values()) {
@@ -22,7 +22,7 @@ final class CostModel {
                 continue;
             }
             double efficiency = Math.min(1.0, block / 64.0);
-            double time = algorithm.flops(shape, mode, n1, n2) / efficiency;
+            double time = algorithm.flops(shape, mode, n1, n2, symmetric) / efficiency;
             if (time < bestTime) {
                 bestTime = time;
                 best = algorithm.method();

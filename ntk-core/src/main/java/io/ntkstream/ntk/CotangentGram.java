@@ -21,34 +21,42 @@ final class CotangentGram {
         switch (mode) {
             case TRACE, PSEUDO -> {
                 // Σ_k ⟨d1[:, i·g+k], d2[:, j·g+k]⟩ = (reshaped d1)ᵀ(reshaped d2)
-                Matrix gram = Matrix.multiply(d1.reshape(d1.rows() * g, b1), true, d2.reshape(d2.rows() * g, b2), false, 1.0);
+                double[] gram = Matrix.multiply(d1.reshape(d1.rows() * g, b1), true, d2.reshape(d2.rows() * g, b2), false, 1.0)
+                        .toColumnMajor();
+                double[] w = weights == null ? null : weights.toColumnMajor();
+                double[] t = target.values();
                 for (int j = 0; j < b2; j++) {
                     for (int i = 0; i < b1; i++) {
-                        double w = weights == null ? 1.0 : weights.get(i, j);
-                        target.values()[target.index(i, j, 0)] += w * gram.get(i, j);
+                        int at = j * b1 + i;
+                        t[i * b2 + j] += w == null ? gram[at] : w[at] * gram[at];
                     }
                 }
             }
             case FULL -> {
-                Matrix gram = Matrix.multiply(d1, true, d2, false, 1.0);
+                double[] gram = Matrix.multiply(d1, true, d2, false, 1.0).toColumnMajor();
+                double[] w = weights == null ? null : weights.toColumnMajor();
+                int gramRows = b1 * g;
                 for (int j = 0; j < b2; j++) {
                     for (int i = 0; i < b1; i++) {
-                        double w = weights == null ? 1.0 : weights.get(i, j);
+                        double wij = w == null ? 1.0 : w[j * b1 + i];
                         for (int o2 = 0; o2 < g; o2++) {
                             for (int o1 = 0; o1 < g; o1++) {
-                                target.values()[target.index(i, j, o1 * g + o2)] += w * gram.get(i * g + o1, j * g + o2);
+                                target.values()[target.index(i, j, o1 * g + o2)] +=
+                                        wij * gram[(j * g + o2) * gramRows + i * g + o1];
                             }
                         }
                     }
                 }
             }
             case DIAGONAL -> {
+                double[] w = weights == null ? null : weights.toColumnMajor();
                 for (int o = 0; o < g; o++) {
-                    Matrix gram = Matrix.multiply(columnsOf(d1, o, g), true, columnsOf(d2, o, g), false, 1.0);
+                    double[] gram = Matrix.multiply(columnsOf(d1, o, g), true, columnsOf(d2, o, g), false, 1.0)
+                            .toColumnMajor();
                     for (int j = 0; j < b2; j++) {
                         for (int i = 0; i < b1; i++) {
-                            double w = weights == null ? 1.0 : weights.get(i, j);
-                            target.values()[target.index(i, j, o)] += w * gram.get(i, j);
+                            double wij = w == null ? 1.0 : w[j * b1 + i];
+                            target.values()[target.index(i, j, o)] += wij * gram[j * b1 + i];
                         }
                     }
                 }

@@ -56,7 +56,7 @@ public final class EmpiricalNtk {
     /** The plan for an N1 x N2 kernel (N2 = N1, symmetric, when {@code symmetric}). */
     public NtkPlan plan(int n1, int n2, boolean symmetric) {
         NtkMethod resolved = method == NtkMethod.AUTO
-                ? CostModel.choose(ALGORITHMS, shape, mode, n1, n2, budgetBytes) : method;
+                ? CostModel.choose(ALGORITHMS, shape, mode, n1, n2, symmetric, budgetBytes) : method;
         NtkAlgorithm algorithm = ALGORITHMS.get(resolved);
         long outputBytes = (long) n1 * n2 * mode.valuesPerPair(shape.outputs()) * Double.BYTES;
         boolean inMemory = outputBytes <= budgetBytes / 2;
@@ -69,7 +69,7 @@ public final class EmpiricalNtk {
         }
         return new NtkPlan(resolved, mode, n1, n2, symmetric, block, inMemory,
                 algorithm.blockBytes(shape, mode, Math.min(block, n1), Math.min(block, n2)),
-                algorithm.flops(shape, mode, n1, n2));
+                algorithm.flops(shape, mode, n1, n2, symmetric));
     }
 
     /** Largest block b ≤ max(N1, N2) whose working set, b rows of output and one b x b block fit the budget; 0 if none. */

@@ -45,9 +45,10 @@ final class JacobianNtk implements NtkAlgorithm {
     }
 
     @Override
-    public double flops(NetworkShape s, NtkMode mode, long n1, long n2) {
+    public double flops(NetworkShape s, NtkMode mode, long n1, long n2, boolean symmetric) {
+        long samples = symmetric ? n1 : n1 + n2; // a symmetric kernel passes each sample through the network once
         int g = mode.cotangentsPerSample(s.outputs());
-        double passes = 2.0 * (n1 + n2) * s.macsPerSample() * (1 + g) + (double) (n1 + n2) * g * s.params();
+        double passes = 2.0 * samples * s.macsPerSample() * (1 + g) + (double) samples * g * s.params();
         double contraction = 2.0 * n1 * n2 * s.params() * (mode == NtkMode.FULL ? (double) g * g : g);
         return passes + contraction;
     }

@@ -22,7 +22,7 @@ interface NtkAlgorithm {
     long blockBytes(NetworkShape shape, NtkMode mode, int b1, int b2);
 
     /** Floating-point operations for the whole N1 x N2 kernel (the cost model of {@link CostModel}). */
-    double flops(NetworkShape shape, NtkMode mode, long n1, long n2);
+    double flops(NetworkShape shape, NtkMode mode, long n1, long n2, boolean symmetric);
 
     /** What {@link #prepare} returns: algorithm-specific per-block data. */
     interface Prepared {

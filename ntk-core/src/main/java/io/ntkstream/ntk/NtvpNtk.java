@@ -116,9 +116,10 @@ final class NtvpNtk implements NtkAlgorithm {
     }
 
     @Override
-    public double flops(NetworkShape s, NtkMode mode, long n1, long n2) {
+    public double flops(NetworkShape s, NtkMode mode, long n1, long n2, boolean symmetric) {
+        long samples = symmetric ? n1 : n1 + n2; // a symmetric kernel passes each sample through the network once
         int g = mode.cotangentsPerSample(s.outputs());
-        double passes = 2.0 * (n1 + n2) * s.macsPerSample() * (1 + g);
+        double passes = 2.0 * samples * s.macsPerSample() * (1 + g);
         double vjps = (double) n2 * g * s.params() * (double) Math.max(1, (n1 + 255) / 256); // recomputed per row block
         double jvps = 4.0 * n1 * n2 * g * s.macsPerSample(); // W·ȧ and Ẇ·a per direction and sample
         return passes + vjps + jvps;

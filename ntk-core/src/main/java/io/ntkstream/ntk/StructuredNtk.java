@@ -78,9 +78,10 @@ public final class StructuredNtk implements NtkAlgorithm {
     }
 
     @Override
-    public double flops(NetworkShape s, NtkMode mode, long n1, long n2) {
+    public double flops(NetworkShape s, NtkMode mode, long n1, long n2, boolean symmetric) {
+        long samples = symmetric ? n1 : n1 + n2; // a symmetric kernel passes each sample through the network once
         int g = mode.cotangentsPerSample(s.outputs());
-        double passes = 2.0 * (n1 + n2) * s.macsPerSample() * (1 + g); // forward + g backward per sample
+        double passes = 2.0 * samples * s.macsPerSample() * (1 + g); // forward + g backward per sample
         double perPair = 0;
         for (int[] f : s.denseFans()) {
             perPair += 2.0 * f[0] + 2.0 * (mode == NtkMode.FULL ? (double) g * g : g) * f[1];
