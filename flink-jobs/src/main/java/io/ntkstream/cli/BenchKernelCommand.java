@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
 @Command(name = "kernel", mixinStandardHelpOptions = true,
         description = {
             "Times the empirical NTK of a random relu MLP (NTK parametrization) on random inputs, x2 = x1.",
-            "Prints one JSON object per method: best seconds of --repeats runs after a warm-up, GFLOP/s by",
-            "that method's FLOP count, peak resident memory, and which method auto picks."})
+            "",
+            "Prints one JSON object per method: best seconds of --repeats runs after a warm-up, GFLOP/s by "
+                + "that method's FLOP count, peak resident memory, and which method auto picks."})
 final class BenchKernelCommand implements Callable<Integer> {
 
     @Option(names = "--in", required = true, description = "Input dimension D.")

@@ -14,9 +14,10 @@ import picocli.CommandLine.Option;
 
 @Command(name = "infinite", mixinStandardHelpOptions = true,
         description = {
-            "Closed-form infinite-width NNGP or NTK of a dense network (NTK parametrization; relu, erf, identity),",
-            "the limit the empirical NTK converges to as the widths grow. Writes an (N1, N2) float64 .npy:",
-            "the kernel per output (the full kernel is this ⊗ I_O)."})
+            "Closed-form infinite-width NNGP or NTK of a dense network (NTK parametrization; relu, erf, identity).",
+            "",
+            "It is the limit the empirical NTK converges to as the widths grow. Writes an (N1, N2) float64 .npy: "
+                + "the kernel per output (the full kernel is this ⊗ I_O)."})
 final class InfiniteCommand implements Callable<Integer> {
 
     @Option(names = "--arch", required = true, description = "Architecture JSON file (widths are ignored).")

@@ -10,8 +10,9 @@ import picocli.CommandLine.Command;
         description = {
             "Streaming meta-learning and active learning on the empirical Neural Tangent Kernel.",
             "",
-            "Inputs are .npy files of shape (N, input_dim), float32 or float64, C order; checkpoints are",
-            "safetensors or .npz with PyTorch nn.Sequential names (\"0.weight\", \"0.bias\", \"2.weight\", ...)."},
+            "Inputs are .npy files of shape (N, input_dim), float32 or float64, C order. Checkpoints are "
+                + "safetensors or .npz with PyTorch nn.Sequential names (0.weight, 0.bias, 2.weight, ...).",
+            ""},
         subcommands = {
             KernelCommand.class,
             InfiniteCommand.class,
