@@ -217,43 +217,6 @@ public final class Matrix {
         put(a);
     }
 
-    /** Column c is multiplied elementwise by column {@code c / group} of {@code factors}
-     *  ({@code group} consecutive columns share one factor column). */
-    public void multiplyColumnsGrouped(Matrix factors, int group) {
-        if (factors.rows != rows || (long) factors.cols * group != cols) {
-            throw new IllegalArgumentException("grouped column product: " + rows + "x" + cols + " by "
-                    + factors.rows + "x" + factors.cols + " in groups of " + group);
-        }
-        double[] a = values();
-        double[] f = factors.values();
-        for (int c = 0; c < cols; c++) {
-            int base = c * rows;
-            int fbase = (c / group) * rows;
-            for (int r = 0; r < rows; r++) {
-                a[base + r] *= f[fbase + r];
-            }
-        }
-        put(a);
-    }
-
-    /** Column c is multiplied elementwise by column {@code c mod factors.cols} of {@code factors}. */
-    public void multiplyColumnsTiled(Matrix factors) {
-        if (factors.rows != rows || cols % factors.cols != 0) {
-            throw new IllegalArgumentException("tiled column product: " + rows + "x" + cols + " by "
-                    + factors.rows + "x" + factors.cols);
-        }
-        double[] a = values();
-        double[] f = factors.values();
-        for (int c = 0; c < cols; c++) {
-            int base = c * rows;
-            int fbase = (c % factors.cols) * rows;
-            for (int r = 0; r < rows; r++) {
-                a[base + r] *= f[fbase + r];
-            }
-        }
-        put(a);
-    }
-
     /** this += v elementwise. */
     public void addConstant(double v) {
         double[] a = values();
@@ -272,21 +235,78 @@ public final class Matrix {
             return;
         }
         double[] a = values();
-        for (int c = 0; c < cols; c++) {
-            int base = c * rows;
-            for (int r = 0; r < rows; r++) {
-                a[base + r] += alpha * v[r];
+        parallelFor(cols, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                int base = c * rows;
+                for (int r = 0; r < rows; r++) {
+                    a[base + r] += alpha * v[r];
+                }
             }
-        }
+        });
         put(a);
+    }
+
+    /**
+     * A new matrix: this ⊙ f(z), where column c of this uses column {@code c / group} of z (grouped:
+     * several cotangents per sample) or {@code c mod z.cols} (tiled: several tangents per sample).
+     * Backpropagation through an elementwise φ is {@code cotangent.timesMapped(z, φ', group, false)}.
+     */
+    public Matrix timesMapped(Matrix z, DoubleUnaryOperator f, int group, boolean tiled) {
+        if (z.rows != rows || (tiled ? cols % z.cols != 0 : (long) z.cols * group != cols)) {
+            throw new IllegalArgumentException("product with mapped " + z.rows + "x" + z.cols + " for " + rows + "x"
+                    + cols + (tiled ? " tiled" : " in groups of " + group));
+        }
+        double[] fz = z.values();
+        parallelFor(fz.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                fz[i] = f.applyAsDouble(fz[i]);
+            }
+        });
+        double[] a = values();
+        int zcols = z.cols;
+        parallelFor(cols, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                int base = c * rows;
+                int fbase = (tiled ? c % zcols : c / group) * rows;
+                for (int r = 0; r < rows; r++) {
+                    a[base + r] *= fz[fbase + r];
+                }
+            }
+        });
+        Matrix m = zeros(precision, rows, cols);
+        m.put(a);
+        return m;
+    }
+
+    /** Runs body over [0, n) split into contiguous ranges on the common pool when n is large. */
+    private static void parallelFor(int n, RangeBody body) {
+        int parts = n >= PARALLEL_THRESHOLD ? Math.max(1, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1) : 1;
+        if (parts == 1) {
+            body.run(0, n);
+            return;
+        }
+        java.util.stream.IntStream.range(0, parts).parallel().forEach(p -> {
+            long from = (long) n * p / parts;
+            long to = (long) n * (p + 1) / parts;
+            body.run((int) from, (int) to);
+        });
+    }
+
+    private static final int PARALLEL_THRESHOLD = 1 << 15;
+
+    @FunctionalInterface
+    private interface RangeBody {
+        void run(int from, int to);
     }
 
     /** A new matrix with f applied to every element. */
     public Matrix map(DoubleUnaryOperator f) {
         double[] a = values();
-        for (int i = 0; i < a.length; i++) {
-            a[i] = f.applyAsDouble(a[i]);
-        }
+        parallelFor(a.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                a[i] = f.applyAsDouble(a[i]);
+            }
+        });
         Matrix m = zeros(precision, rows, cols);
         m.put(a);
         return m;
@@ -318,6 +338,25 @@ public final class Matrix {
         return values();
     }
 
+    /** Overwrites every value from a column-major array of {@link #length()} values. */
+    public void setColumnMajor(double[] values) {
+        if (values.length != length()) {
+            throw new IllegalArgumentException("expected " + length() + " values, got " + values.length);
+        }
+        put(values);
+    }
+
+    /**
+     * Writes {@code values} into column {@code col} from row {@code row0} on (one bulk copy, no view
+     * created, safe from several threads for disjoint ranges).
+     */
+    public void setColumnSegment(int col, int row0, double[] values) {
+        if (col < 0 || col >= cols || row0 < 0 || row0 + values.length > rows) {
+            throw new IndexOutOfBoundsException(values.length + " values at (" + row0 + ", " + col + ") of " + this);
+        }
+        putAt(offset + (long) col * rows + row0, values);
+    }
+
     /** All values, column-major, widened to double (one bulk copy out of the native buffer). */
     private double[] values() {
         int n = Math.toIntExact(length());
@@ -337,7 +376,11 @@ public final class Matrix {
 
     /** Overwrites all values from a column-major array (one bulk copy into the native buffer). */
     private void put(double[] v) {
-        int at = Math.toIntExact(offset);
+        putAt(offset, v);
+    }
+
+    private void putAt(long position, double[] v) {
+        int at = Math.toIntExact(position);
         if (doubles != null) {
             doubles.put(at, v);
         } else {

@@ -19,9 +19,7 @@ public record ActivationLayer(Activation activation, int dim) implements Layer {
     /** ∂L/∂z = ∂L/∂a ⊙ φ'(z), each sample's φ'(z) shared by its group of cotangent columns. */
     @Override
     public Matrix backward(Matrix outputCotangent, Matrix input, int group) {
-        Matrix result = outputCotangent.copy();
-        result.multiplyColumnsGrouped(input.map(activation::derivative), group);
-        return result;
+        return outputCotangent.timesMapped(input, activation::derivative, group, false);
     }
 
     @Override
@@ -29,8 +27,6 @@ public record ActivationLayer(Activation activation, int dim) implements Layer {
         if (inputTangent == null) {
             return null;
         }
-        Matrix result = inputTangent.copy();
-        result.multiplyColumnsTiled(input.map(activation::derivative));
-        return result;
+        return inputTangent.timesMapped(input, activation::derivative, 1, true);
     }
 }

@@ -77,23 +77,26 @@ public record DenseLayer(int index, Matrix weight, double[] bias, double weightS
     public void parameterCotangents(Matrix input, Matrix cotangent, int group, Matrix target, int targetColumn) {
         int out = outDim();
         int in = inDim();
-        for (int c = 0; c < cotangent.cols(); c++) {
+        double[] a = input.toColumnMajor();
+        double[] d = cotangent.toColumnMajor();
+        java.util.stream.IntStream.range(0, cotangent.cols()).parallel().forEach(c -> {
             int sample = c / group;
-            Matrix dst = target.columns(targetColumn + c, targetColumn + c + 1);
+            double[] column = new double[paramCount()];
             for (int i = 0; i < in; i++) {
-                double a = weightScale * input.get(i, sample);
-                long base = paramOffset + (long) i * out;
+                double ai = weightScale * a[sample * in + i];
+                int base = i * out;
                 for (int j = 0; j < out; j++) {
-                    dst.setLinear(base + j, a * cotangent.get(j, c));
+                    column[base + j] = ai * d[c * out + j];
                 }
             }
             if (hasBias()) {
-                long base = paramOffset + (long) in * out;
+                int base = in * out;
                 for (int j = 0; j < out; j++) {
-                    dst.setLinear(base + j, biasScale * cotangent.get(j, c));
+                    column[base + j] = biasScale * d[c * out + j];
                 }
             }
-        }
+            target.setColumnSegment(targetColumn + c, paramOffset, column);
+        });
     }
 
     /** The summed parameter gradient Σ_c of all cotangent columns (group 1), into a P_total x 1 vector. */
