@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.DoubleUnaryOperator;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -14,10 +16,22 @@ import org.nd4j.linalg.factory.Nd4j;
  * (docs/benchmarks.md) and because a block of columns is contiguous: in ntkstream a column is
  * a sample, so a block of samples is a free view.
  *
- * <p>Element access goes through a direct NIO view of the native buffer; GEMM goes to BLAS.
+ * <p>Element access goes through a direct NIO view of the native buffer, elementwise work in
+ * small chunks through per-thread scratch arrays, GEMM to BLAS.
+ *
+ * <p>Memory: native buffers are freed by {@link #close()} (views share their owner's buffer and
+ * close nothing). Closing temporaries matters: a fresh native page costs a page fault, and
+ * buffers left to the garbage collector are not reused until a GC happens to run.
  */
-public final class Matrix {
+public final class Matrix implements AutoCloseable {
+    private static final int CHUNK = 4096;
+    private static final int PARALLEL_THRESHOLD = 1 << 15;
+    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[][] {
+        new double[CHUNK], new double[CHUNK]});
+    private static final ThreadLocal<float[]> SCRATCH_F = ThreadLocal.withInitial(() -> new float[CHUNK]);
+
     private final INDArray array;
+    private final boolean owner;
     private final Precision precision;
     private final int rows;
     private final int cols;
@@ -26,8 +40,9 @@ public final class Matrix {
     private final FloatBuffer floats;
     private final DoubleBuffer doubles;
 
-    private Matrix(INDArray array, Precision precision, int rows, int cols) {
+    private Matrix(INDArray array, boolean owner, Precision precision, int rows, int cols) {
         this.array = array;
+        this.owner = owner;
         this.precision = precision;
         this.rows = rows;
         this.cols = cols;
@@ -44,7 +59,14 @@ public final class Matrix {
 
     public static Matrix zeros(Precision precision, int rows, int cols) {
         requireShape(rows, cols);
-        return new Matrix(Nd4j.create(precision.nd4j, new long[] {rows, cols}, 'f'), precision, rows, cols);
+        return new Matrix(Nd4j.create(precision.nd4j, new long[] {rows, cols}, 'f'), true, precision, rows, cols);
+    }
+
+    /** A matrix whose every value the caller will overwrite (no zero fill). */
+    static Matrix uninitialized(Precision precision, int rows, int cols) {
+        requireShape(rows, cols);
+        return new Matrix(Nd4j.createUninitialized(precision.nd4j, new long[] {rows, cols}, 'f'), true, precision,
+                rows, cols);
     }
 
     /** A matrix from row-major values (the layout of .npy files and Java arrays). */
@@ -67,8 +89,8 @@ public final class Matrix {
         if (values.length != (long) rows * cols) {
             throw new IllegalArgumentException("expected " + (long) rows * cols + " values, got " + values.length);
         }
-        Matrix m = zeros(precision, rows, cols);
-        m.put(values);
+        Matrix m = uninitialized(precision, rows, cols);
+        m.write(0, values, 0, values.length);
         return m;
     }
 
@@ -94,6 +116,10 @@ public final class Matrix {
         return (long) rows * cols * precision.bytes();
     }
 
+    public long length() {
+        return (long) rows * cols;
+    }
+
     public double get(int r, int c) {
         return getLinear((long) c * rows + r);
     }
@@ -115,14 +141,6 @@ public final class Matrix {
         } else {
             doubles.put(at, v);
         }
-    }
-
-    public void addLinear(long i, double v) {
-        setLinear(i, getLinear(i) + v);
-    }
-
-    public long length() {
-        return (long) rows * cols;
     }
 
     /** Columns [from, to) as a view sharing storage (contiguous in column-major order). */
@@ -162,21 +180,27 @@ public final class Matrix {
     private Matrix view(long elementOffset, int r, int c) {
         INDArray v = Nd4j.create(array.data(), new long[] {r, c}, new long[] {1, r}, offset + elementOffset, 'f',
                 precision.nd4j);
-        return new Matrix(v, precision, r, c);
+        return new Matrix(v, false, precision, r, c);
     }
 
     public Matrix copy() {
-        Matrix m = zeros(precision, rows, cols);
+        Matrix m = uninitialized(precision, rows, cols);
         m.array.assign(array);
         return m;
     }
 
+    /** This matrix in precision p: itself if already so, else a converted copy. */
     public Matrix toPrecision(Precision p) {
         if (p == precision) {
             return this;
         }
-        Matrix m = zeros(p, rows, cols);
-        m.put(values());
+        Matrix m = uninitialized(p, rows, cols);
+        double[] buf = SCRATCH.get()[0];
+        for (long pos = 0; pos < length(); pos += CHUNK) {
+            int len = (int) Math.min(CHUNK, length() - pos);
+            read(pos, buf, 0, len);
+            m.write(pos, buf, 0, len);
+        }
         return m;
     }
 
@@ -184,7 +208,7 @@ public final class Matrix {
     public static Matrix multiply(Matrix a, boolean transA, Matrix b, boolean transB, double alpha) {
         int m = transA ? a.cols : a.rows;
         int n = transB ? b.rows : b.cols;
-        Matrix c = zeros(a.precision, m, n);
+        Matrix c = uninitialized(a.precision, m, n);
         gemm(a, transA, b, transB, alpha, 0.0, c);
         return c;
     }
@@ -206,24 +230,13 @@ public final class Matrix {
         Nd4j.gemm(a.array, b.array, c.array, transA, transB, alpha, beta);
     }
 
-    /** this += alpha * other (same shape). */
-    public void addScaled(Matrix other, double alpha) {
-        requireSameShape(other);
-        double[] a = values();
-        double[] b = other.values();
-        for (int i = 0; i < a.length; i++) {
-            a[i] += alpha * b[i];
-        }
-        put(a);
-    }
-
     /** this += v elementwise. */
     public void addConstant(double v) {
-        double[] a = values();
-        for (int i = 0; i < a.length; i++) {
-            a[i] += v;
-        }
-        put(a);
+        forEachChunk(this, (buf, len) -> {
+            for (int i = 0; i < len; i++) {
+                buf[i] += v;
+            }
+        });
     }
 
     /** this[:, c] += alpha * v for every column c. */
@@ -234,16 +247,20 @@ public final class Matrix {
         if (alpha == 0.0) {
             return;
         }
-        double[] a = values();
-        parallelFor(cols, (from, to) -> {
+        parallelFor(cols, length(), (from, to) -> {
+            double[] buf = SCRATCH.get()[0];
             for (int c = from; c < to; c++) {
-                int base = c * rows;
-                for (int r = 0; r < rows; r++) {
-                    a[base + r] += alpha * v[r];
+                for (int r0 = 0; r0 < rows; r0 += CHUNK) {
+                    int len = Math.min(CHUNK, rows - r0);
+                    long pos = (long) c * rows + r0;
+                    read(pos, buf, 0, len);
+                    for (int i = 0; i < len; i++) {
+                        buf[i] += alpha * v[r0 + i];
+                    }
+                    write(pos, buf, 0, len);
                 }
             }
         });
-        put(a);
     }
 
     /**
@@ -256,59 +273,51 @@ public final class Matrix {
             throw new IllegalArgumentException("product with mapped " + z.rows + "x" + z.cols + " for " + rows + "x"
                     + cols + (tiled ? " tiled" : " in groups of " + group));
         }
-        double[] fz = z.values();
-        parallelFor(fz.length, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                fz[i] = f.applyAsDouble(fz[i]);
-            }
-        });
-        double[] a = values();
-        int zcols = z.cols;
-        parallelFor(cols, (from, to) -> {
-            for (int c = from; c < to; c++) {
-                int base = c * rows;
-                int fbase = (tiled ? c % zcols : c / group) * rows;
-                for (int r = 0; r < rows; r++) {
-                    a[base + r] *= fz[fbase + r];
+        Matrix result = uninitialized(precision, rows, cols);
+        int copies = cols / z.cols;
+        parallelFor(z.cols, length(), (from, to) -> {
+            double[][] scratch = SCRATCH.get();
+            double[] fz = scratch[0];
+            double[] buf = scratch[1];
+            for (int zc = from; zc < to; zc++) {
+                for (int r0 = 0; r0 < rows; r0 += CHUNK) {
+                    int len = Math.min(CHUNK, rows - r0);
+                    z.read((long) zc * rows + r0, fz, 0, len);
+                    for (int i = 0; i < len; i++) {
+                        fz[i] = f.applyAsDouble(fz[i]);
+                    }
+                    for (int k = 0; k < copies; k++) {
+                        int c = tiled ? zc + k * z.cols : zc * group + k;
+                        long pos = (long) c * rows + r0;
+                        read(pos, buf, 0, len);
+                        for (int i = 0; i < len; i++) {
+                            buf[i] *= fz[i];
+                        }
+                        result.write(pos, buf, 0, len);
+                    }
                 }
             }
         });
-        Matrix m = zeros(precision, rows, cols);
-        m.put(a);
-        return m;
-    }
-
-    /** Runs body over [0, n) split into contiguous ranges on the common pool when n is large. */
-    private static void parallelFor(int n, RangeBody body) {
-        int parts = n >= PARALLEL_THRESHOLD ? Math.max(1, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1) : 1;
-        if (parts == 1) {
-            body.run(0, n);
-            return;
-        }
-        java.util.stream.IntStream.range(0, parts).parallel().forEach(p -> {
-            long from = (long) n * p / parts;
-            long to = (long) n * (p + 1) / parts;
-            body.run((int) from, (int) to);
-        });
-    }
-
-    private static final int PARALLEL_THRESHOLD = 1 << 15;
-
-    @FunctionalInterface
-    private interface RangeBody {
-        void run(int from, int to);
+        return result;
     }
 
     /** A new matrix with f applied to every element. */
     public Matrix map(DoubleUnaryOperator f) {
-        double[] a = values();
-        parallelFor(a.length, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                a[i] = f.applyAsDouble(a[i]);
+        Matrix m = uninitialized(precision, rows, cols);
+        long n = length();
+        int chunks = (int) ((n + CHUNK - 1) / CHUNK);
+        parallelFor(chunks, n, (from, to) -> {
+            double[] buf = SCRATCH.get()[0];
+            for (int ch = from; ch < to; ch++) {
+                long pos = (long) ch * CHUNK;
+                int len = (int) Math.min(CHUNK, n - pos);
+                read(pos, buf, 0, len);
+                for (int i = 0; i < len; i++) {
+                    buf[i] = f.applyAsDouble(buf[i]);
+                }
+                m.write(pos, buf, 0, len);
             }
         });
-        Matrix m = zeros(precision, rows, cols);
-        m.put(a);
         return m;
     }
 
@@ -318,12 +327,18 @@ public final class Matrix {
             throw new IllegalArgumentException("cannot place " + src.rows + "x" + src.cols + " at column " + colOffset
                     + " of " + rows + "x" + cols);
         }
-        columns(colOffset, colOffset + src.cols).put(src.values());
+        Matrix target = columns(colOffset, colOffset + src.cols);
+        target.array.assign(src.array);
+    }
+
+    /** Reads column c into dst[0..rows). */
+    public void readColumn(int c, double[] dst) {
+        read((long) c * rows, dst, 0, rows);
     }
 
     /** Row-major copy of the values (the .npy layout). */
     public double[] toRowMajor() {
-        double[] a = values();
+        double[] a = toColumnMajor();
         double[] out = new double[a.length];
         for (int c = 0; c < cols; c++) {
             for (int r = 0; r < rows; r++) {
@@ -335,7 +350,9 @@ public final class Matrix {
 
     /** Column-major copy of the values. */
     public double[] toColumnMajor() {
-        return values();
+        double[] out = new double[Math.toIntExact(length())];
+        read(0, out, 0, out.length);
+        return out;
     }
 
     /** Overwrites every value from a column-major array of {@link #length()} values. */
@@ -343,59 +360,97 @@ public final class Matrix {
         if (values.length != length()) {
             throw new IllegalArgumentException("expected " + length() + " values, got " + values.length);
         }
-        put(values);
+        write(0, values, 0, values.length);
     }
 
     /**
-     * Writes {@code values} into column {@code col} from row {@code row0} on (one bulk copy, no view
+     * Writes {@code values} into column {@code col} from row {@code row0} on (bulk copies, no view
      * created, safe from several threads for disjoint ranges).
      */
     public void setColumnSegment(int col, int row0, double[] values) {
         if (col < 0 || col >= cols || row0 < 0 || row0 + values.length > rows) {
             throw new IndexOutOfBoundsException(values.length + " values at (" + row0 + ", " + col + ") of " + this);
         }
-        putAt(offset + (long) col * rows + row0, values);
+        write((long) col * rows + row0, values, 0, values.length);
     }
 
-    /** All values, column-major, widened to double (one bulk copy out of the native buffer). */
-    private double[] values() {
-        int n = Math.toIntExact(length());
-        int at = Math.toIntExact(offset);
-        double[] out = new double[n];
+    /** Frees the native buffer now (owners only; a view closes nothing). Using it afterwards is an error. */
+    @Override
+    public void close() {
+        if (owner && !array.wasClosed()) {
+            array.close();
+        }
+    }
+
+    /** Reads len values from column-major position pos into dst[off..], widening float32. */
+    private void read(long pos, double[] dst, int off, int len) {
+        int at = Math.toIntExact(offset + pos);
         if (doubles != null) {
-            doubles.get(at, out);
-        } else {
-            float[] f = new float[n];
-            floats.get(at, f);
+            doubles.get(at, dst, off, len);
+            return;
+        }
+        float[] f = len <= CHUNK ? SCRATCH_F.get() : new float[Math.min(len, 1 << 20)];
+        for (int done = 0; done < len; done += f.length) {
+            int n = Math.min(f.length, len - done);
+            floats.get(at + done, f, 0, n);
             for (int i = 0; i < n; i++) {
-                out[i] = f[i];
+                dst[off + done + i] = f[i];
             }
         }
-        return out;
     }
 
-    /** Overwrites all values from a column-major array (one bulk copy into the native buffer). */
-    private void put(double[] v) {
-        putAt(offset, v);
-    }
-
-    private void putAt(long position, double[] v) {
-        int at = Math.toIntExact(position);
+    /** Writes len values from src[off..] to column-major position pos, rounding for float32. */
+    private void write(long pos, double[] src, int off, int len) {
+        int at = Math.toIntExact(offset + pos);
         if (doubles != null) {
-            doubles.put(at, v);
-        } else {
-            float[] f = new float[v.length];
-            for (int i = 0; i < v.length; i++) {
-                f[i] = (float) v[i];
+            doubles.put(at, src, off, len);
+            return;
+        }
+        float[] f = len <= CHUNK ? SCRATCH_F.get() : new float[Math.min(len, 1 << 20)];
+        for (int done = 0; done < len; done += f.length) {
+            int n = Math.min(f.length, len - done);
+            for (int i = 0; i < n; i++) {
+                f[i] = (float) src[off + done + i];
             }
-            floats.put(at, f);
+            floats.put(at + done, f, 0, n);
         }
     }
 
-    private void requireSameShape(Matrix o) {
-        if (o.rows != rows || o.cols != cols) {
-            throw new IllegalArgumentException("shape " + o.rows + "x" + o.cols + " differs from " + rows + "x" + cols);
+    @FunctionalInterface
+    private interface ChunkBody {
+        void apply(double[] buf, int len);
+    }
+
+    /** Applies body to every chunk of m in place. */
+    private static void forEachChunk(Matrix m, ChunkBody body) {
+        long n = m.length();
+        int chunks = (int) ((n + CHUNK - 1) / CHUNK);
+        parallelFor(chunks, n, (from, to) -> {
+            double[] buf = SCRATCH.get()[0];
+            for (int ch = from; ch < to; ch++) {
+                long pos = (long) ch * CHUNK;
+                int len = (int) Math.min(CHUNK, n - pos);
+                m.read(pos, buf, 0, len);
+                body.apply(buf, len);
+                m.write(pos, buf, 0, len);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface RangeBody {
+        void run(int from, int to);
+    }
+
+    /** Runs body over [0, n) split into contiguous ranges on the common pool when there are enough elements. */
+    private static void parallelFor(int n, long elements, RangeBody body) {
+        int parts = Math.min(n, ForkJoinPool.getCommonPoolParallelism() + 1);
+        if (parts <= 1 || elements < PARALLEL_THRESHOLD) {
+            body.run(0, n);
+            return;
         }
+        IntStream.range(0, parts).parallel().forEach(p -> body.run((int) ((long) n * p / parts),
+                (int) ((long) n * (p + 1) / parts)));
     }
 
     @Override

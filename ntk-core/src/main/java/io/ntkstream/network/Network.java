@@ -56,11 +56,12 @@ public final class Network {
         requireInput(x);
         List<Matrix> inputs = new ArrayList<>(layers.size());
         Matrix a = x.toPrecision(precision);
+        boolean converted = a != x;
         for (Layer layer : layers) {
             inputs.add(a);
             a = layer.forward(a);
         }
-        return new ForwardTrace(inputs, a);
+        return new ForwardTrace(inputs, a, converted);
     }
 
     /** f(x): O x N. */
@@ -90,7 +91,9 @@ public final class Network {
 
     /** J(x)·v for T parameter tangents (P x T): returns O x (T·N), column t·N + n. */
     public Matrix jvp(Matrix x, Matrix paramTangents) {
-        return jvp(forward(x), paramTangents);
+        try (ForwardTrace trace = forward(x)) {
+            return jvp(trace, paramTangents);
+        }
     }
 
     public Matrix jvp(ForwardTrace trace, Matrix paramTangents) {
@@ -102,22 +105,40 @@ public final class Network {
         int directions = tangents.cols();
         Matrix t = null;
         for (int l = 0; l < layers.size(); l++) {
-            t = layers.get(l).jvp(trace.inputOf(l), t, tangents, directions);
+            Matrix next = layers.get(l).jvp(trace.inputOf(l), t, tangents, directions);
+            if (t != null && next != t) {
+                t.close();
+            }
+            t = next;
+        }
+        if (tangents != paramTangents) {
+            tangents.close();
         }
         return t;
     }
 
     /** J(x)ᵀ·c summed over samples, for a cotangent c (O x N): a P x 1 vector. */
     public Matrix vjp(Matrix x, Matrix cotangent) {
-        ForwardTrace trace = forward(x);
-        List<Matrix> cot = backpropagate(trace, cotangent, 1);
-        Matrix grad = Matrix.zeros(precision, paramCount, 1);
-        for (int l = 0; l < layers.size(); l++) {
-            if (layers.get(l) instanceof DenseLayer dense) {
-                dense.parameterVjp(trace.inputOf(l), cot.get(l), grad);
+        try (ForwardTrace trace = forward(x)) {
+            List<Matrix> cot = backpropagate(trace, cotangent, 1);
+            Matrix grad = Matrix.zeros(precision, paramCount, 1);
+            for (int l = 0; l < layers.size(); l++) {
+                if (layers.get(l) instanceof DenseLayer dense) {
+                    dense.parameterVjp(trace.inputOf(l), cot.get(l), grad);
+                }
+            }
+            closeAll(cot, cotangent);
+            return grad;
+        }
+    }
+
+    /** Frees matrices of a list (e.g. backpropagated cotangents), except {@code keep}. */
+    public static void closeAll(List<Matrix> matrices, Matrix keep) {
+        for (Matrix m : matrices) {
+            if (m != keep) {
+                m.close();
             }
         }
-        return grad;
     }
 
     /**

@@ -56,6 +56,15 @@ final class BlockedEvaluation {
 
     private void runSymmetricInMemory(RowBlockSink sink, LongConsumer progress) {
         int n = plan.n1();
+        if (blocks(n) == 1) {
+            try (NtkAlgorithm.Prepared p = algorithm.prepare(network, mode, x1)) {
+                KernelBlock block = evaluate(p, p);
+                symmetrize(block);
+                report(progress, (long) n * n);
+                sink.accept(0, n, block.values());
+                return;
+            }
+        }
         double[] all = new double[Math.multiplyExact(n * n, valuesPerPair)];
         int nb = blocks(n);
         for (int i = 0; i < nb; i++) {
@@ -65,6 +74,8 @@ final class BlockedEvaluation {
                 KernelBlock block = evaluate(pi, pj);
                 if (i == j) {
                     symmetrize(block);
+                } else {
+                    pj.close();
                 }
                 place(block, all, i * plan.blockSize(), j * plan.blockSize(), n, false);
                 if (i != j) {
@@ -72,6 +83,7 @@ final class BlockedEvaluation {
                 }
                 report(progress, (long) block.rows() * block.cols() * (i == j ? 1 : 2));
             }
+            pi.close();
         }
         deliverRows(all, n, sink);
     }
@@ -93,14 +105,19 @@ final class BlockedEvaluation {
                     symmetrize(block);
                 } else if (symmetric && j < i) {
                     // the same numbers as block (j, i) delivered earlier, transposed
-                    block = evaluate(algorithm.prepare(network, mode, slice(x2, j)), pi);
+                    try (NtkAlgorithm.Prepared pj = algorithm.prepare(network, mode, slice(x2, j))) {
+                        block = evaluate(pj, pi);
+                    }
                     transposed = true;
                 } else {
-                    block = evaluate(pi, algorithm.prepare(network, mode, slice(x2, j)));
+                    try (NtkAlgorithm.Prepared pj = algorithm.prepare(network, mode, slice(x2, j))) {
+                        block = evaluate(pi, pj);
+                    }
                 }
                 place(block, rows, 0, j * plan.blockSize(), n2, transposed);
                 report(progress, (long) block.rows() * block.cols());
             }
+            pi.close();
             sink.accept(i * plan.blockSize(), rowsX.cols(), rows);
         }
     }
@@ -149,6 +166,10 @@ final class BlockedEvaluation {
 
     private void deliverRows(double[] all, int n, RowBlockSink sink) {
         int rowsPerBlock = plan.blockSize();
+        if (rowsPerBlock >= n) {
+            sink.accept(0, n, all);
+            return;
+        }
         for (int r0 = 0; r0 < n; r0 += rowsPerBlock) {
             int count = Math.min(rowsPerBlock, n - r0);
             double[] rows = new double[count * n * valuesPerPair];

@@ -18,50 +18,64 @@ final class CotangentGram {
         int g = mode.cotangentsPerSample(outputs);
         int b1 = d1.cols() / g;
         int b2 = d2.cols() / g;
+        double[] w = new double[b1];
+        double[] t = target.values();
         switch (mode) {
             case TRACE, PSEUDO -> {
                 // Σ_k ⟨d1[:, i·g+k], d2[:, j·g+k]⟩ = (reshaped d1)ᵀ(reshaped d2)
-                double[] gram = Matrix.multiply(d1.reshape(d1.rows() * g, b1), true, d2.reshape(d2.rows() * g, b2), false, 1.0)
-                        .toColumnMajor();
-                double[] w = weights == null ? null : weights.toColumnMajor();
-                double[] t = target.values();
-                for (int j = 0; j < b2; j++) {
-                    for (int i = 0; i < b1; i++) {
-                        int at = j * b1 + i;
-                        t[i * b2 + j] += w == null ? gram[at] : w[at] * gram[at];
+                try (Matrix gram = Matrix.multiply(d1.reshape(d1.rows() * g, b1), true,
+                        d2.reshape(d2.rows() * g, b2), false, 1.0)) {
+                    double[] column = new double[b1];
+                    for (int j = 0; j < b2; j++) {
+                        gram.readColumn(j, column);
+                        weightsColumn(weights, j, w);
+                        for (int i = 0; i < b1; i++) {
+                            t[i * b2 + j] += w[i] * column[i];
+                        }
                     }
                 }
             }
             case FULL -> {
-                double[] gram = Matrix.multiply(d1, true, d2, false, 1.0).toColumnMajor();
-                double[] w = weights == null ? null : weights.toColumnMajor();
-                int gramRows = b1 * g;
-                for (int j = 0; j < b2; j++) {
-                    for (int i = 0; i < b1; i++) {
-                        double wij = w == null ? 1.0 : w[j * b1 + i];
+                try (Matrix gram = Matrix.multiply(d1, true, d2, false, 1.0)) {
+                    double[] column = new double[b1 * g];
+                    for (int j = 0; j < b2; j++) {
+                        weightsColumn(weights, j, w);
                         for (int o2 = 0; o2 < g; o2++) {
-                            for (int o1 = 0; o1 < g; o1++) {
-                                target.values()[target.index(i, j, o1 * g + o2)] +=
-                                        wij * gram[(j * g + o2) * gramRows + i * g + o1];
+                            gram.readColumn(j * g + o2, column);
+                            for (int i = 0; i < b1; i++) {
+                                int base = target.index(i, j, o2);
+                                for (int o1 = 0; o1 < g; o1++) {
+                                    t[base + o1 * g] += w[i] * column[i * g + o1];
+                                }
                             }
                         }
                     }
                 }
             }
             case DIAGONAL -> {
-                double[] w = weights == null ? null : weights.toColumnMajor();
+                double[] column = new double[b1];
                 for (int o = 0; o < g; o++) {
-                    double[] gram = Matrix.multiply(columnsOf(d1, o, g), true, columnsOf(d2, o, g), false, 1.0)
-                            .toColumnMajor();
-                    for (int j = 0; j < b2; j++) {
-                        for (int i = 0; i < b1; i++) {
-                            double wij = w == null ? 1.0 : w[j * b1 + i];
-                            target.values()[target.index(i, j, o)] += wij * gram[j * b1 + i];
+                    try (Matrix c1 = columnsOf(d1, o, g); Matrix c2 = d1 == d2 ? null : columnsOf(d2, o, g);
+                         Matrix gram = Matrix.multiply(c1, true, c2 == null ? c1 : c2, false, 1.0)) {
+                        for (int j = 0; j < b2; j++) {
+                            gram.readColumn(j, column);
+                            weightsColumn(weights, j, w);
+                            for (int i = 0; i < b1; i++) {
+                                t[target.index(i, j, o)] += w[i] * column[i];
+                            }
                         }
                     }
                 }
             }
             default -> throw new IllegalStateException(mode.toString());
+        }
+    }
+
+    private static void weightsColumn(Matrix weights, int j, double[] w) {
+        if (weights == null) {
+            java.util.Arrays.fill(w, 1.0);
+        } else {
+            weights.readColumn(j, w);
         }
     }
 

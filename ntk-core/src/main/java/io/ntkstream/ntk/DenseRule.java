@@ -20,5 +20,6 @@ final class DenseRule implements StructureRule {
             inputGram.addConstant(sb * sb);
         }
         CotangentGram.accumulate(f1.cotangents(), f2.cotangents(), mode, outputs, inputGram, target);
+        inputGram.close();
     }
 }

@@ -107,10 +107,18 @@ public final class EmpiricalNtk {
         int n1 = x1.cols();
         int n2 = x2 == null ? n1 : x2.cols();
         int v = mode.valuesPerPair(shape.outputs());
-        KernelBlock result = KernelBlock.zeros(n1, n2, v);
-        compute(x1, x2, (rowStart, rowCount, values) ->
-                System.arraycopy(values, 0, result.values(), rowStart * n2 * v, values.length), done -> { });
-        return result;
+        double[][] result = new double[1][];
+        compute(x1, x2, (rowStart, rowCount, values) -> {
+            if (rowStart == 0 && rowCount == n1) {
+                result[0] = values; // the whole kernel in one block: no copy
+            } else {
+                if (result[0] == null) {
+                    result[0] = new double[Math.multiplyExact(n1 * n2, v)];
+                }
+                System.arraycopy(values, 0, result[0], rowStart * n2 * v, values.length);
+            }
+        }, done -> { });
+        return new KernelBlock(n1, n2, v, result[0]);
     }
 
     /**

@@ -11,7 +11,12 @@ import java.util.List;
  */
 final class JacobianNtk implements NtkAlgorithm {
 
-    record Jacobian(Matrix columns, NtkMode mode, int outputs, int samples) implements Prepared {}
+    record Jacobian(Matrix columns, NtkMode mode, int outputs, int samples) implements Prepared {
+        @Override
+        public void close() {
+            columns.close();
+        }
+    }
 
     @Override
     public NtkMethod method() {
@@ -26,6 +31,8 @@ final class JacobianNtk implements NtkAlgorithm {
         List<Matrix> cotangents = network.backpropagate(trace, mode.seed(network.precision(), outputs, x.cols()), g);
         Matrix jacobian = Matrix.zeros(network.precision(), network.paramCount(), x.cols() * g);
         network.parameterCotangents(trace, cotangents, g, jacobian, 0);
+        trace.close();
+        Network.closeAll(cotangents, null);
         return new Jacobian(jacobian, mode, outputs, x.cols());
     }
 

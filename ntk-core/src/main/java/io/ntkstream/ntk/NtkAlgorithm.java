@@ -25,7 +25,11 @@ interface NtkAlgorithm {
     double flops(NetworkShape shape, NtkMode mode, long n1, long n2, boolean symmetric);
 
     /** What {@link #prepare} returns: algorithm-specific per-block data. */
-    interface Prepared {
+    interface Prepared extends AutoCloseable {
         int samples();
+
+        /** Frees the native memory the block holds. */
+        @Override
+        void close();
     }
 }

@@ -14,4 +14,10 @@ public record NtkFeatures(NtkMode mode, int outputs, int samples, List<LayerFeat
     public long bytes() {
         return layers.stream().mapToLong(LayerFeatures::bytes).sum();
     }
+
+    /** Frees the features' native memory (not the samples they were computed from). */
+    @Override
+    public void close() {
+        layers.forEach(LayerFeatures::close);
+    }
 }

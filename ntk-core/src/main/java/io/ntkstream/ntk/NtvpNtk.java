@@ -21,7 +21,13 @@ final class NtvpNtk implements NtkAlgorithm {
     }
 
     record Passes(Network network, NtkMode mode, ForwardTrace trace, List<Matrix> cotangents, int samples)
-            implements Prepared {}
+            implements Prepared {
+        @Override
+        public void close() {
+            trace.close();
+            Network.closeAll(cotangents, null);
+        }
+    }
 
     @Override
     public NtkMethod method() {
@@ -56,24 +62,26 @@ final class NtvpNtk implements NtkAlgorithm {
                     tangents, 0);
             // JVPs: J(x1)·v for every vector at once: O x (columns·b1), column t·b1 + i
             Matrix products = network.jvp(p1.trace(), tangents);
+            tangents.close();
+            double[] column = new double[outputs];
             for (int t = 0; t < columns; t++) {
                 int j = s0 + t / g;
                 int k = t % g;
                 for (int i = 0; i < b1; i++) {
-                    int col = t * b1 + i;
+                    products.readColumn(t * b1 + i, column);
                     switch (mode) {
                         case FULL -> {
                             for (int o = 0; o < outputs; o++) {
-                                target.values()[target.index(i, j, o * outputs + k)] += products.get(o, col);
+                                target.values()[target.index(i, j, o * outputs + k)] += column[o];
                             }
                         }
-                        case TRACE -> target.values()[target.index(i, j, 0)] += products.get(k, col);
-                        case DIAGONAL -> target.values()[target.index(i, j, k)] += products.get(k, col);
+                        case TRACE -> target.values()[target.index(i, j, 0)] += column[k];
+                        case DIAGONAL -> target.values()[target.index(i, j, k)] += column[k];
                         case PSEUDO -> {
                             // tangent is J2ᵀ(1/√O)·1, so (1/√O)·Σ_o of the product is (1/O)·Σ_{o,o'} Θ[o,o']
                             double sum = 0;
                             for (int o = 0; o < outputs; o++) {
-                                sum += products.get(o, col);
+                                sum += column[o];
                             }
                             target.values()[target.index(i, j, 0)] += sum / Math.sqrt(outputs);
                         }
@@ -81,6 +89,7 @@ final class NtvpNtk implements NtkAlgorithm {
                     }
                 }
             }
+            products.close();
         }
     }
 

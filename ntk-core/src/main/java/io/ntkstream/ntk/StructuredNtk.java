@@ -28,10 +28,21 @@ public final class StructuredNtk implements NtkAlgorithm {
         List<Matrix> cotangents = network.backpropagate(trace,
                 mode.seed(network.precision(), outputs, x.cols()), mode.cotangentsPerSample(outputs));
         List<LayerFeatures> layers = new ArrayList<>();
+        List<Matrix> kept = new ArrayList<>();
         for (int l = 0; l < network.layers().size(); l++) {
             Layer layer = network.layers().get(l);
             if (layer.paramCount() > 0) {
-                layers.add(new LayerFeatures(layer, trace.inputOf(l), cotangents.get(l)));
+                Matrix inputs = trace.inputOf(l);
+                layers.add(new LayerFeatures(layer, inputs, cotangents.get(l), inputs != x));
+                kept.add(inputs);
+                kept.add(cotangents.get(l));
+            }
+        }
+        // free what the features do not keep: pre-activations, their cotangents, the outputs
+        trace.closeExcept(kept);
+        for (Matrix c : cotangents) {
+            if (kept.stream().noneMatch(k -> k == c)) {
+                c.close();
             }
         }
         return new NtkFeatures(mode, outputs, x.cols(), layers);
