@@ -100,6 +100,20 @@ public final class Matrix implements AutoCloseable {
         }
     }
 
+    /** The backing ND4J array, for the other classes of this package (the facade's only door to ND4J). */
+    INDArray nd4j() {
+        return array;
+    }
+
+    /** Wraps an ND4J array this package created (2-D, column-major, owned). */
+    static Matrix wrap(INDArray array, Precision precision) {
+        if (array.rank() != 2 || array.ordering() != 'f') {
+            throw new IllegalArgumentException("expected a 2-D column-major array, got rank " + array.rank()
+                    + " order " + array.ordering());
+        }
+        return new Matrix(array, true, precision, (int) array.rows(), (int) array.columns());
+    }
+
     public int rows() {
         return rows;
     }
