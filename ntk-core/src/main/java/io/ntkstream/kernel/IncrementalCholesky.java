@@ -1,0 +1,287 @@
+package io.ntkstream.kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Cholesky factor L (LLᵀ = A) of A = K + λI + D, grown and shrunk one sample at a time in
+ * O(n²), float64, stored row-wise: row i is a {@code double[i + 1]} (the lower triangle), so a
+ * streaming state backend writes only the rows that changed.
+ *
+ * <ul>
+ *   <li>{@link #add}: one row appended by forward substitution, L·l = k, pivot² = k(x,x) + λ − ‖l‖².</li>
+ *   <li>{@link #remove}: the row and column of a sample deleted; the trailing block absorbs the
+ *       deleted column by a rank-one Cholesky <em>update</em> (always stable, no downdate).</li>
+ * </ul>
+ *
+ * <p>Jitter: D is a diagonal of automatic jitter, zero unless a new pivot² falls below
+ * {@code jitterTolerance · (k(x,x) + λ)} (a duplicate or near-duplicate sample with tiny λ); then
+ * the pivot² is raised to that floor, the amount is recorded per row ({@link #jitter(int)}) and
+ * reported by {@link AddResult}. So a duplicate never produces NaN.
+ */
+public final class IncrementalCholesky {
+    /** Default relative pivot² floor: pivots below 1e-10 of the sample's own diagonal get jitter. */
+    public static final double DEFAULT_JITTER_TOLERANCE = 1e-10;
+
+    /** What {@link #add} did: the new diagonal entry of L and the jitter added to A's diagonal (0 if none). */
+    public record AddResult(double pivot, double jitterAdded) {
+        public boolean jittered() {
+            return jitterAdded > 0;
+        }
+    }
+
+    private final double ridge;
+    private final double jitterTolerance;
+    private final List<double[]> rows = new ArrayList<>();
+    private final List<Double> jitter = new ArrayList<>();
+
+    public IncrementalCholesky(double ridge) {
+        this(ridge, DEFAULT_JITTER_TOLERANCE);
+    }
+
+    public IncrementalCholesky(double ridge, double jitterTolerance) {
+        if (!(ridge >= 0) || !Double.isFinite(ridge)) {
+            throw new IllegalArgumentException("ridge λ must be a finite number >= 0, got " + ridge);
+        }
+        if (!(jitterTolerance > 0) || !(jitterTolerance < 1)) {
+            throw new IllegalArgumentException("jitterTolerance must be in (0, 1), got " + jitterTolerance);
+        }
+        this.ridge = ridge;
+        this.jitterTolerance = jitterTolerance;
+    }
+
+    /**
+     * Rebuilds a factor from its rows (row i of length i + 1, positive diagonal) and the jitter
+     * recorded per row (null: none), e.g. from serialized state. The rows are copied.
+     */
+    public static IncrementalCholesky fromRows(double ridge, double jitterTolerance, List<double[]> rows,
+                                               double[] jitter) {
+        IncrementalCholesky c = new IncrementalCholesky(ridge, jitterTolerance);
+        if (jitter != null && jitter.length != rows.size()) {
+            throw new IllegalArgumentException("jitter: expected " + rows.size() + " values (one per row), got "
+                    + jitter.length);
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            double[] r = rows.get(i);
+            if (r == null || r.length != i + 1) {
+                throw new IllegalArgumentException("Cholesky row " + i + ": expected " + (i + 1) + " values, got "
+                        + (r == null ? "null" : r.length));
+            }
+            if (!(r[i] > 0) || !Double.isFinite(r[i])) {
+                throw new IllegalArgumentException("Cholesky row " + i + ": diagonal must be finite and > 0, got " + r[i]);
+            }
+            double j = jitter == null ? 0.0 : jitter[i];
+            if (!(j >= 0) || !Double.isFinite(j)) {
+                throw new IllegalArgumentException("jitter[" + i + "] must be finite and >= 0, got " + j);
+            }
+            c.rows.add(r.clone());
+            c.jitter.add(j);
+        }
+        return c;
+    }
+
+    public double ridge() {
+        return ridge;
+    }
+
+    public double jitterTolerance() {
+        return jitterTolerance;
+    }
+
+    /** n, the number of rows (samples). */
+    public int size() {
+        return rows.size();
+    }
+
+    /**
+     * Appends the row of a new sample: {@code kernelRow[j] = k(x, x_j)} against the n samples
+     * already factored, {@code kSelf = k(x, x)}. O(n²).
+     */
+    public AddResult add(double[] kernelRow, double kSelf) {
+        int n = rows.size();
+        if (kernelRow.length != n) {
+            throw new IllegalArgumentException("kernelRow: expected " + n + " values (one per stored sample), got "
+                    + kernelRow.length);
+        }
+        if (!Double.isFinite(kSelf) || kSelf + ridge <= 0) {
+            throw new IllegalArgumentException("kSelf: k(x,x) + λ must be finite and > 0, got k(x,x) = " + kSelf
+                    + ", λ = " + ridge);
+        }
+        double[] row = new double[n + 1];
+        double squares = 0;
+        for (int i = 0; i < n; i++) {
+            double[] li = rows.get(i);
+            double s = kernelRow[i];
+            if (!Double.isFinite(s)) {
+                throw new IllegalArgumentException("kernelRow[" + i + "] is not finite: " + s);
+            }
+            for (int j = 0; j < i; j++) {
+                s -= li[j] * row[j];
+            }
+            row[i] = s / li[i];
+            squares += row[i] * row[i];
+        }
+        double diagonal = kSelf + ridge;
+        double pivotSquared = diagonal - squares;
+        double floor = jitterTolerance * diagonal;
+        double added = 0.0;
+        if (!(pivotSquared >= floor)) {
+            added = floor - pivotSquared;
+            pivotSquared = floor;
+        }
+        row[n] = Math.sqrt(pivotSquared);
+        rows.add(row);
+        jitter.add(added);
+        return new AddResult(row[n], added);
+    }
+
+    /**
+     * Deletes sample {@code index} (its row and column of A): rows above are unchanged, the rows
+     * below lose one entry and their trailing block L₃₃ becomes the factor of L₃₃L₃₃ᵀ + l l ᵀ
+     * (l the deleted column below the diagonal) by a rank-one update. O(n²).
+     */
+    public void remove(int index) {
+        int n = rows.size();
+        if (index < 0 || index >= n) {
+            throw new IndexOutOfBoundsException("index " + index + " of a factor with " + n + " rows");
+        }
+        int m = n - index - 1;
+        double[] x = new double[m];
+        for (int i = index + 1; i < n; i++) {
+            double[] old = rows.get(i);
+            x[i - index - 1] = old[index];
+            double[] shorter = new double[old.length - 1];
+            System.arraycopy(old, 0, shorter, 0, index);
+            System.arraycopy(old, index + 1, shorter, index, old.length - index - 1);
+            rows.set(i, shorter);
+        }
+        rows.remove(index);
+        jitter.remove(index);
+        // rank-one update of the trailing block (rows/cols index..n-2 now), Givens-style
+        for (int k = 0; k < m; k++) {
+            double[] rk = rows.get(index + k);
+            int kk = index + k;
+            double lkk = rk[kk];
+            double r = Math.hypot(lkk, x[k]);
+            double c = r / lkk;
+            double s = x[k] / lkk;
+            rk[kk] = r;
+            for (int i = k + 1; i < m; i++) {
+                double[] ri = rows.get(index + i);
+                ri[kk] = (ri[kk] + s * x[i]) / c;
+                x[i] = c * x[i] - s * ri[kk];
+            }
+        }
+    }
+
+    /** y with L·y = b (forward substitution), O(n²). */
+    public double[] solveLower(double[] b) {
+        int n = rows.size();
+        requireLength(b, n);
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            double[] li = rows.get(i);
+            double s = b[i];
+            for (int j = 0; j < i; j++) {
+                s -= li[j] * y[j];
+            }
+            y[i] = s / li[i];
+        }
+        return y;
+    }
+
+    /** x with Lᵀ·x = y (back substitution, by rows of L), O(n²). */
+    public double[] solveUpper(double[] y) {
+        int n = rows.size();
+        requireLength(y, n);
+        double[] x = y.clone();
+        for (int i = n - 1; i >= 0; i--) {
+            double[] li = rows.get(i);
+            x[i] /= li[i];
+            double xi = x[i];
+            for (int j = 0; j < i; j++) {
+                x[j] -= li[j] * xi;
+            }
+        }
+        return x;
+    }
+
+    /** A⁻¹b = (K + λI + D)⁻¹b, O(n²). */
+    public double[] solve(double[] b) {
+        return solveUpper(solveLower(b));
+    }
+
+    /** log det A = 2 Σ log L_ii. */
+    public double logDet() {
+        double s = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            s += Math.log(rows.get(i)[i]);
+        }
+        return 2 * s;
+    }
+
+    /** The diagonal of A⁻¹ (Σ_k (L⁻¹)_{ki}²), O(n³): for leave-one-out residuals. */
+    public double[] inverseDiagonal() {
+        int n = rows.size();
+        double[][] w = new double[n][]; // W = L⁻¹, lower triangular, by rows: L·W = I
+        double[] diag = new double[n];
+        for (int k = 0; k < n; k++) {
+            double[] lk = rows.get(k);
+            double[] wk = new double[k + 1];
+            wk[k] = 1.0 / lk[k];
+            for (int j = 0; j < k; j++) {
+                double s = 0;
+                for (int m = j; m < k; m++) {
+                    s += lk[m] * w[m][j];
+                }
+                wk[j] = -s / lk[k];
+            }
+            w[k] = wk;
+            for (int j = 0; j <= k; j++) {
+                diag[j] += wk[j] * wk[j];
+            }
+        }
+        return diag;
+    }
+
+    /** Row i of L (a copy, {@code i + 1} values). */
+    public double[] row(int i) {
+        return rows.get(i).clone();
+    }
+
+    /** Every row of L (copies), for serialization. */
+    public List<double[]> rows() {
+        List<double[]> copy = new ArrayList<>(rows.size());
+        for (double[] r : rows) {
+            copy.add(r.clone());
+        }
+        return copy;
+    }
+
+    /** Jitter added to A's diagonal at sample i (0 if none). */
+    public double jitter(int i) {
+        return jitter.get(i);
+    }
+
+    /** Jitter of every sample, index-aligned with the rows. */
+    public double[] jitters() {
+        return jitter.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** Sum of the jitter of the samples currently factored. */
+    public double totalJitter() {
+        return jitter.stream().mapToDouble(Double::doubleValue).sum();
+    }
+
+    private static void requireLength(double[] b, int n) {
+        if (b.length != n) {
+            throw new IllegalArgumentException("right-hand side: expected " + n + " values (one per sample), got "
+                    + b.length);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "IncrementalCholesky[n=" + rows.size() + ", λ=" + ridge + ", total jitter=" + totalJitter() + "]";
+    }
+}

@@ -1,0 +1,243 @@
+package io.ntkstream.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@link IncrementalCholesky} against {@link DenseReference} (a from-scratch Cholesky, Gaussian
+ * elimination, elimination log-determinant and inverse, all written in the test) after every step
+ * of random add/remove sequences. The kernel is a Gaussian RBF on random points in R³, computed
+ * here.
+ */
+class IncrementalCholeskyTest {
+    private static final double TOL = 1e-9;
+
+    static double rbf(double[] p, double[] q) {
+        double d = 0;
+        for (int i = 0; i < p.length; i++) {
+            d += (p[i] - q[i]) * (p[i] - q[i]);
+        }
+        return Math.exp(-d / 2);
+    }
+
+    static double[][] gram(List<double[]> points) {
+        int n = points.size();
+        double[][] k = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                k[i][j] = rbf(points.get(i), points.get(j));
+            }
+        }
+        return k;
+    }
+
+    static double[] point(SplittableRandom r) {
+        return new double[] {2 * r.nextDouble() - 1, 2 * r.nextDouble() - 1, 2 * r.nextDouble() - 1};
+    }
+
+    static IncrementalCholesky.AddResult add(IncrementalCholesky c, List<double[]> points, double[] p) {
+        double[] row = new double[points.size()];
+        for (int j = 0; j < row.length; j++) {
+            row[j] = rbf(p, points.get(j));
+        }
+        points.add(p);
+        return c.add(row, rbf(p, p));
+    }
+
+    /** A = K + λI + diag(recorded jitter), the matrix the factor claims to factor. */
+    static double[][] target(List<double[]> points, double ridge, IncrementalCholesky c) {
+        double[][] a = DenseReference.plusDiagonal(gram(points), ridge);
+        for (int i = 0; i < a.length; i++) {
+            a[i][i] += c.jitter(i);
+        }
+        return a;
+    }
+
+    static void assertMatchesDense(IncrementalCholesky c, List<double[]> points, double ridge, SplittableRandom r,
+                                   boolean inverse) {
+        double[][] a = target(points, ridge, c);
+        int n = a.length;
+        assertThat(c.size()).isEqualTo(n);
+        double[][] l = DenseReference.cholesky(a);
+        for (int i = 0; i < n; i++) {
+            double[] row = c.row(i);
+            assertThat(row).hasSize(i + 1);
+            for (int j = 0; j <= i; j++) {
+                assertThat(row[j]).as("L[%d][%d] at n=%d", i, j, n).isCloseTo(l[i][j], Offset.offset(TOL));
+            }
+        }
+        if (n == 0) {
+            return;
+        }
+        double[] b = new double[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = r.nextDouble() * 2 - 1;
+        }
+        double[] x = c.solve(b);
+        double[] ref = DenseReference.solve(a, b);
+        double scale = Math.max(1, maxAbs(ref));
+        for (int i = 0; i < n; i++) {
+            assertThat(x[i]).as("solve[%d] at n=%d", i, n).isCloseTo(ref[i], Offset.offset(TOL * scale));
+        }
+        assertThat(c.logDet()).isCloseTo(DenseReference.logAbsDet(a), Offset.offset(TOL * n));
+        if (inverse) {
+            double[][] inv = DenseReference.inverse(a);
+            double[] diag = c.inverseDiagonal();
+            for (int i = 0; i < n; i++) {
+                assertThat(diag[i]).as("inverse diagonal %d", i)
+                        .isCloseTo(inv[i][i], Offset.offset(TOL * Math.max(1, Math.abs(inv[i][i]))));
+            }
+        }
+    }
+
+    static double maxAbs(double[] v) {
+        double m = 0;
+        for (double x : v) {
+            m = Math.max(m, Math.abs(x));
+        }
+        return m;
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4})
+    void randomAddRemoveSequencesMatchADenseFactorFromScratch(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        double ridge = 1e-2;
+        IncrementalCholesky c = new IncrementalCholesky(ridge);
+        List<double[]> points = new ArrayList<>();
+        int removals = 0;
+        for (int step = 0; step < 120; step++) {
+            if (points.size() < 3 || r.nextDouble() < 0.6) {
+                IncrementalCholesky.AddResult res = add(c, points, point(r));
+                assertThat(res.jittered()).isFalse();
+            } else {
+                int index = r.nextInt(points.size());
+                c.remove(index);
+                points.remove(index);
+                removals++;
+            }
+            assertMatchesDense(c, points, ridge, r, step % 10 == 0);
+        }
+        assertThat(removals).isGreaterThan(20);
+        assertThat(c.totalJitter()).isZero();
+    }
+
+    @Test
+    void removingTheFirstAndLastRowsAndEverythingWorks() {
+        SplittableRandom r = new SplittableRandom(7);
+        IncrementalCholesky c = new IncrementalCholesky(0.1);
+        List<double[]> points = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            add(c, points, point(r));
+        }
+        c.remove(0);
+        points.remove(0);
+        assertMatchesDense(c, points, 0.1, r, true);
+        c.remove(points.size() - 1);
+        points.remove(points.size() - 1);
+        assertMatchesDense(c, points, 0.1, r, true);
+        while (!points.isEmpty()) {
+            c.remove(0);
+            points.remove(0);
+            assertMatchesDense(c, points, 0.1, r, false);
+        }
+        add(c, points, point(r));
+        assertMatchesDense(c, points, 0.1, r, true);
+    }
+
+    @Test
+    void duplicateSamplesWithoutRidgeGetJitterNotNaN() {
+        SplittableRandom r = new SplittableRandom(11);
+        IncrementalCholesky c = new IncrementalCholesky(0.0);
+        List<double[]> points = new ArrayList<>();
+        double[] p = point(r);
+        assertThat(add(c, points, p).jittered()).isFalse();
+        add(c, points, point(r));
+        IncrementalCholesky.AddResult dup = add(c, points, p.clone());
+        assertThat(dup.jittered()).as("exact duplicate, λ = 0").isTrue();
+        // raised to the floor: pivot² = tolerance · k(x,x)
+        assertThat(dup.pivot() * dup.pivot()).isCloseTo(IncrementalCholesky.DEFAULT_JITTER_TOLERANCE,
+                Offset.offset(1e-20));
+        assertThat(dup.jitterAdded()).isCloseTo(IncrementalCholesky.DEFAULT_JITTER_TOLERANCE, Offset.offset(1e-15));
+        IncrementalCholesky.AddResult dup2 = add(c, points, p.clone());
+        assertThat(dup2.jittered()).isTrue();
+        assertThat(c.jitters()).hasSize(4);
+        assertThat(c.totalJitter()).isPositive();
+        double[] x = c.solve(new double[] {1, 2, 3, 4});
+        for (double v : x) {
+            assertThat(v).isFinite();
+        }
+        assertThat(c.logDet()).isFinite();
+        // the factor is exactly that of K + D with the reported jitter D, also after a removal
+        double[][] a = target(points, 0.0, c);
+        double[][] l = DenseReference.cholesky(a);
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j <= i; j++) {
+                assertThat(c.row(i)[j]).isCloseTo(l[i][j], Offset.offset(1e-6 * Math.max(1, Math.abs(l[i][j]))));
+            }
+        }
+        c.remove(1);
+        points.remove(1);
+        for (double v : c.solve(new double[] {1, 2, 3})) {
+            assertThat(v).isFinite();
+        }
+    }
+
+    @Test
+    void duplicateSamplesWithRidgeNeedNoJitter() {
+        SplittableRandom r = new SplittableRandom(12);
+        double ridge = 1e-3;
+        IncrementalCholesky c = new IncrementalCholesky(ridge);
+        List<double[]> points = new ArrayList<>();
+        double[] p = point(r);
+        for (int i = 0; i < 5; i++) {
+            IncrementalCholesky.AddResult res = add(c, points, p.clone());
+            assertThat(res.jittered()).isFalse();
+            // pivot² ≥ λ for a duplicate (Schur complement of K + λI)
+            assertThat(res.pivot() * res.pivot()).isGreaterThanOrEqualTo(ridge * (1 - 1e-9));
+        }
+        assertMatchesDense(c, points, ridge, r, true);
+    }
+
+    @Test
+    void fromRowsRebuildsTheSameFactor() {
+        SplittableRandom r = new SplittableRandom(5);
+        IncrementalCholesky c = new IncrementalCholesky(0.0);
+        List<double[]> points = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            add(c, points, point(r));
+        }
+        add(c, points, points.get(2).clone()); // a jittered row
+        IncrementalCholesky copy = IncrementalCholesky.fromRows(c.ridge(), c.jitterTolerance(), c.rows(), c.jitters());
+        double[] b = {1, -2, 3, -4, 5, -6, 7, -8, 9};
+        assertThat(copy.solve(b)).containsExactly(c.solve(b));
+        assertThat(copy.jitters()).containsExactly(c.jitters());
+        assertThat(copy.logDet()).isEqualTo(c.logDet());
+        copy.remove(3);
+        c.remove(3);
+        assertThat(copy.rows().get(7)).containsExactly(c.rows().get(7));
+    }
+
+    @Test
+    void argumentErrorsNameTheArgumentAndShape() {
+        IncrementalCholesky c = new IncrementalCholesky(0.1);
+        c.add(new double[0], 1.0);
+        assertThatThrownBy(() -> c.add(new double[3], 1.0)).hasMessageContaining("kernelRow: expected 1 values");
+        assertThatThrownBy(() -> c.add(new double[] {Double.NaN}, 1.0)).hasMessageContaining("kernelRow[0]");
+        assertThatThrownBy(() -> c.add(new double[1], Double.NaN)).hasMessageContaining("kSelf");
+        assertThatThrownBy(() -> c.solve(new double[2])).hasMessageContaining("expected 1 values");
+        assertThatThrownBy(() -> c.remove(1)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> new IncrementalCholesky(-1)).hasMessageContaining("ridge");
+        assertThatThrownBy(() -> IncrementalCholesky.fromRows(0.1, 1e-10, List.of(new double[] {1}, new double[] {1}),
+                null)).hasMessageContaining("Cholesky row 1: expected 2 values");
+        assertThat(c.size()).isEqualTo(1);
+    }
+}
