@@ -161,6 +161,45 @@ final class DenseReference {
         return new Eigen(values, v);
     }
 
+    /**
+     * exp(A) by scaling and squaring: A/2^s with ‖A/2^s‖ ≤ 1/2, a Taylor series to 30 terms, then
+     * s squarings (Higham's method without the Padé step).
+     */
+    static double[][] expm(double[][] a) {
+        int n = a.length;
+        double norm = 0;
+        for (double[] r : a) {
+            double s = 0;
+            for (double v : r) {
+                s += Math.abs(v);
+            }
+            norm = Math.max(norm, s);
+        }
+        int squarings = Math.max(0, (int) Math.ceil(Math.log(norm / 0.5) / Math.log(2)));
+        double scale = Math.pow(2, -squarings);
+        double[][] x = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                x[i][j] = a[i][j] * scale;
+            }
+        }
+        double[][] result = identity(n);
+        double[][] term = identity(n);
+        for (int k = 1; k <= 30; k++) {
+            term = multiply(term, x);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    term[i][j] /= k;
+                    result[i][j] += term[i][j];
+                }
+            }
+        }
+        for (int s = 0; s < squarings; s++) {
+            result = multiply(result, result);
+        }
+        return result;
+    }
+
     static double[][] multiply(double[][] a, double[][] b) {
         int n = a.length;
         int k = b.length;

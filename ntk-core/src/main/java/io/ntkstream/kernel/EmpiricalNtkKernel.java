@@ -1,0 +1,172 @@
+package io.ntkstream.kernel;
+
+import io.ntkstream.linalg.Matrix;
+import io.ntkstream.linalg.Precision;
+import io.ntkstream.network.ForwardTrace;
+import io.ntkstream.network.Network;
+import io.ntkstream.network.Networks;
+import io.ntkstream.ntk.KernelBlock;
+import io.ntkstream.ntk.LayerFeatures;
+import io.ntkstream.ntk.NtkFeatures;
+import io.ntkstream.ntk.NtkMode;
+import io.ntkstream.ntk.StructuredNtk;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The empirical NTK of a network as a scalar {@link FeatureKernel}, from structured NTK features
+ * ({@link StructuredNtk#features}: per layer the inputs and output cotangents of each sample).
+ *
+ * <ul>
+ *   <li>{@link NtkMode#PSEUDO}: k = (1/O)·Σ_{o,o'} Θ[o,o'], the pseudo-NTK (one cotangent per sample).</li>
+ *   <li>{@link NtkMode#TRACE}: k = (1/O)·Σ_o Θ[o,o] = trace/O, so that Θ ≈ k ⊗ I_O when Θ's
+ *       off-diagonal output blocks are negligible (wide networks: Θ → Θ∞ ⊗ I_O).</li>
+ * </ul>
+ * Both equal Θ∞ for a network at infinite width, and both make the regression treat the O
+ * outputs as independent tasks sharing one kernel. FULL and DIAGONAL are not scalar kernels.
+ */
+public final class EmpiricalNtkKernel implements FeatureKernel {
+    private final Network network;
+    private final NtkMode mode;
+    private final double scale;
+    private final String description;
+
+    public EmpiricalNtkKernel(Network network, NtkMode mode) {
+        if (mode != NtkMode.TRACE && mode != NtkMode.PSEUDO) {
+            throw new IllegalArgumentException("mode: the NTK regression needs a scalar kernel, trace or pseudo; got "
+                    + mode.name().toLowerCase(Locale.ROOT));
+        }
+        this.network = network;
+        this.mode = mode;
+        this.scale = mode == NtkMode.TRACE ? 1.0 / network.outputDim() : 1.0;
+        this.description = "ntk " + mode.name().toLowerCase(Locale.ROOT) + " " + network.architecture().shapeString()
+                + " " + network.architecture().parametrization().name().toLowerCase(Locale.ROOT)
+                + " σw=" + network.architecture().sigmaW() + " σb=" + network.architecture().sigmaB()
+                + " " + network.precision().name().toLowerCase(Locale.ROOT)
+                + " params#" + Long.toHexString(fingerprint(Networks.flatten(network)));
+    }
+
+    public Network network() {
+        return network;
+    }
+
+    public NtkMode mode() {
+        return mode;
+    }
+
+    @Override
+    public int inputDim() {
+        return network.inputDim();
+    }
+
+    @Override
+    public int outputs() {
+        return network.outputDim();
+    }
+
+    @Override
+    public KernelFeatures featurize(Matrix x) {
+        requireInput(x);
+        return new Features(StructuredNtk.features(network, mode, x));
+    }
+
+    @Override
+    public double[] cross(KernelFeatures a, KernelFeatures b) {
+        if (a.size() == 0 || b.size() == 0) {
+            return new double[0];
+        }
+        KernelBlock block = StructuredNtk.kernel(unwrap(a), unwrap(b));
+        double[] v = block.values();
+        if (scale != 1.0) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] *= scale;
+            }
+        }
+        return v;
+    }
+
+    @Override
+    public double[] selfDiagonal(KernelFeatures a) {
+        NtkFeatures f = unwrap(a);
+        double[] d = new double[a.size()];
+        int g = mode.cotangentsPerSample(f.outputs());
+        for (int i = 0; i < d.length; i++) {
+            NtkFeatures one = sample(f, i, g);
+            d[i] = StructuredNtk.kernel(one, one).values()[0] * scale;
+        }
+        return d;
+    }
+
+    /** Views of sample i's features (closes nothing; never close it). */
+    private static NtkFeatures sample(NtkFeatures f, int i, int g) {
+        List<LayerFeatures> layers = new ArrayList<>(f.layers().size());
+        for (LayerFeatures lf : f.layers()) {
+            layers.add(new LayerFeatures(lf.layer(), lf.inputs().columns(i, i + 1),
+                    lf.cotangents().columns(i * g, (i + 1) * g), false));
+        }
+        return new NtkFeatures(f.mode(), f.outputs(), 1, layers);
+    }
+
+    @Override
+    public Matrix f0(Matrix x) {
+        requireInput(x);
+        try (ForwardTrace trace = network.forward(x)) {
+            Matrix out = trace.output();
+            return Matrix.fromColumnMajor(Precision.FLOAT64, out.rows(), out.cols(), out.toColumnMajor());
+        }
+    }
+
+    @Override
+    public FeatureStore newStore() {
+        return new NtkFeatureStore(network, mode);
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    private void requireInput(Matrix x) {
+        if (x.rows() != network.inputDim()) {
+            throw new IllegalArgumentException("x: expected input_dim x n = " + network.inputDim()
+                    + " x n (one column per sample), got " + x.rows() + "x" + x.cols());
+        }
+    }
+
+    static NtkFeatures unwrap(KernelFeatures f) {
+        if (f instanceof Features nf) {
+            return nf.ntk();
+        }
+        if (f instanceof NtkFeatureStore store) {
+            return store.view();
+        }
+        throw new IllegalArgumentException("features of another kernel: " + f.getClass().getSimpleName());
+    }
+
+    /** FNV-1a over the bits of the parameters: identifies a checkpoint in {@link #description()}. */
+    private static long fingerprint(double[] values) {
+        long h = 0xcbf29ce484222325L;
+        for (double v : values) {
+            long bits = Double.doubleToLongBits(v);
+            for (int k = 0; k < 8; k++) {
+                h ^= (bits >>> (8 * k)) & 0xff;
+                h *= 0x100000001b3L;
+            }
+        }
+        return h;
+    }
+
+    /** Features of a batch, owning their native memory. */
+    private record Features(NtkFeatures ntk) implements KernelFeatures {
+        @Override
+        public int size() {
+            return ntk.samples();
+        }
+
+        @Override
+        public void close() {
+            ntk.close();
+        }
+    }
+}

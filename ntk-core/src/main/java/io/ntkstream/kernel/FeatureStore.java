@@ -1,0 +1,27 @@
+package io.ntkstream.kernel;
+
+/**
+ * A growing collection of one kernel's per-sample features (a task's stored samples): samples
+ * are appended one at a time (copied) and removed by index; the store is itself a
+ * {@link KernelFeatures} block, so one Gram row is {@code kernel.cross(newSample, store)}.
+ *
+ * <p>Each sample's features can be exported as a flat {@code double[]} and appended back, exactly
+ * (float32 features widen to double and back without loss), for row-wise state serialization.
+ */
+public interface FeatureStore extends KernelFeatures {
+
+    /** Appends (a copy of) sample {@code index} of {@code features}, which come from the same kernel. */
+    void append(KernelFeatures features, int index);
+
+    /** Removes sample {@code index}; later samples move up by one. */
+    void remove(int index);
+
+    /** Sample {@code index}'s features as flat values ({@link #valuesPerSample()} of them). */
+    double[] sampleValues(int index);
+
+    /** Appends a sample from values produced by {@link #sampleValues}. */
+    void appendValues(double[] values);
+
+    /** Length of {@link #sampleValues}. */
+    int valuesPerSample();
+}
