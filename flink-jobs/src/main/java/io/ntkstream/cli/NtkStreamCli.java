@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             KernelCommand.class,
             InfiniteCommand.class,
+            RegressCommand.class,
             InitCommand.class,
             RandomInputsCommand.class,
             BenchCommand.class,

@@ -1,0 +1,273 @@
+package io.ntkstream.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ntkstream.data.DType;
+import io.ntkstream.data.NdArray;
+import io.ntkstream.data.Npy;
+import io.ntkstream.kernel.EmpiricalNtkKernel;
+import io.ntkstream.kernel.NtkRegressor;
+import io.ntkstream.kernel.Prediction;
+import io.ntkstream.kernel.RegressorSettings;
+import io.ntkstream.kernel.TrainingTime;
+import io.ntkstream.linalg.LinalgRuntime;
+import io.ntkstream.linalg.Matrix;
+import io.ntkstream.linalg.Precision;
+import io.ntkstream.network.Network;
+import io.ntkstream.ntk.NtkMode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "regress", mixinStandardHelpOptions = true,
+        description = {
+            "NTK regression: what the checkpoint would predict on --test-x after fine-tuning on (--train-x, --train-y),",
+            "in closed form (the linearized network), with no gradient step.",
+            "",
+            "Loss (1/2n)·Σ‖f(x_i) − y_i‖², gradient flow at learning rate η for time t; k is the scalar kernel",
+            "(pseudo: the pseudo-NTK; trace: trace(Θ)/O), the O outputs share it (Θ ≈ k ⊗ I_O):",
+            "  t = ∞ (default): μ(x) = f0(x) + k(x,X)(K + λI)⁻¹(Y − f0(X))",
+            "  --t T --lr η:    μ_t(x) = f0(x) + k(x,X)K⁻¹(I − exp(−ηtK/n))(Y − f0(X))",
+            "  --variance:      σ²(x) = k(x,x) − k(x,X)(K + λI)⁻¹k(X,x)",
+            "With --classes C, --train-y holds class indices (int, shape (n,)), learned as one-hot targets minus 1/C;",
+            "--out still holds μ, --pred-labels the arg-max of softmax(μ).",
+            "Prints one JSON line on stdout."})
+final class RegressCommand implements Callable<Integer> {
+    /** Samples per network pass (bounds the within-batch Gram and the test kernel rows held at once). */
+    private static final int CHUNK = 256;
+
+    @Option(names = "--arch", required = true, description = "Architecture JSON file.")
+    Path arch;
+
+    @Option(names = "--params", required = true, description = "Checkpoint: .safetensors or .npz.")
+    Path params;
+
+    @Option(names = "--train-x", required = true, description = "Training inputs, .npy of shape (n, input_dim).")
+    Path trainX;
+
+    @Option(names = "--train-y", required = true,
+            description = "Training targets: float .npy (n, O) (or (n,) when O = 1); with --classes int .npy (n,).")
+    Path trainY;
+
+    @Option(names = "--test-x", required = true, description = "Test inputs, .npy of shape (m, input_dim).")
+    Path testX;
+
+    @Option(names = "--mode", defaultValue = "pseudo", description = "pseudo | trace (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--ridge", defaultValue = "1e-3", description = "Ridge λ >= 0 (default: ${DEFAULT-VALUE}).")
+    double ridge;
+
+    @Option(names = "--t", description = "Training time t >= 0 (default: ∞, the converged ridge solution).")
+    Double time;
+
+    @Option(names = "--lr", description = "Learning rate η > 0 of the gradient flow (with --t; default 1).")
+    Double lr;
+
+    @Option(names = "--classes", description = "Number of classes C (= the network's outputs O) for classification.")
+    Integer classes;
+
+    @Option(names = "--dtype", defaultValue = "float32",
+            description = "Precision of the network passes: float32 | float64 (default: ${DEFAULT-VALUE}). The regression is float64.")
+    String dtype;
+
+    @Option(names = "--threads", description = "Threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--out", required = true, description = "Output .npy: the predicted means μ, float64 (m, O).")
+    Path out;
+
+    @Option(names = "--variance", description = "Output .npy: the posterior variance σ², float64 (m,).")
+    Path variance;
+
+    @Option(names = "--pred-labels", description = "Output .npy (with --classes): predicted class indices, int64 (m,).")
+    Path predLabels;
+
+    @Override
+    public Integer call() {
+        NtkMode ntkMode = parseMode(mode);
+        Precision precision = Precision.parse(dtype);
+        if (!(ridge >= 0) || !Double.isFinite(ridge)) {
+            throw new IllegalArgumentException("--ridge: expected a finite number >= 0, got " + ridge);
+        }
+        if (lr != null && time == null) {
+            throw new IllegalArgumentException("--lr: only meaningful with --t (a finite training time)");
+        }
+        if (time != null && (!(time >= 0) || Double.isNaN(time))) {
+            throw new IllegalArgumentException("--t: expected a training time >= 0, got " + time);
+        }
+        if (lr != null && (!(lr > 0) || !Double.isFinite(lr))) {
+            throw new IllegalArgumentException("--lr: expected a finite learning rate > 0, got " + lr);
+        }
+        if (predLabels != null && classes == null) {
+            throw new IllegalArgumentException("--pred-labels: only with --classes");
+        }
+        if (threads != null) {
+            LinalgRuntime.setThreads(threads);
+        }
+        Network network = Inputs.network(arch, params, precision);
+        int outputs = network.outputDim();
+        if (classes != null && classes != outputs) {
+            throw new IllegalArgumentException("--classes: the network has O = " + outputs
+                    + " outputs, one per class, so --classes must be " + outputs + ", got " + classes);
+        }
+        TrainingTime trainingTime = time == null ? TrainingTime.INFINITE : TrainingTime.of(time, lr == null ? 1.0 : lr);
+        RegressorSettings settings = RegressorSettings.defaults().withRidge(ridge).withTime(trainingTime)
+                .withClasses(classes == null ? 0 : classes);
+
+        long start = System.nanoTime();
+        int n;
+        int m;
+        int jittered = 0;
+        double jitter = 0;
+        double[] mu;
+        double[] var;
+        long[] labels;
+        EmpiricalNtkKernel kernel = new EmpiricalNtkKernel(network, ntkMode);
+        try (Matrix x = Inputs.samples(trainX, network.inputDim(), Precision.FLOAT64, "--train-x");
+             Matrix test = Inputs.samples(testX, network.inputDim(), Precision.FLOAT64, "--test-x");
+             NtkRegressor learner = new NtkRegressor(kernel, settings)) {
+            n = x.cols();
+            m = test.cols();
+            double[][] y = null;
+            long[] trainLabels = null;
+            if (classes == null) {
+                y = regressionTargets(n, outputs);
+            } else {
+                trainLabels = classLabels(n, classes);
+            }
+            for (int from = 0; from < n; from += CHUNK) {
+                int to = Math.min(n, from + CHUNK);
+                List<String> ids = new ArrayList<>(to - from);
+                for (int i = from; i < to; i++) {
+                    ids.add(Integer.toString(i));
+                }
+                List<NtkRegressor.LearnResult> results = classes == null
+                        ? learner.learnMany(ids, x.columns(from, to), Arrays.copyOfRange(y, from, to))
+                        : learner.learnManyLabels(ids, x.columns(from, to), Arrays.copyOfRange(trainLabels, from, to));
+                for (NtkRegressor.LearnResult r : results) {
+                    if (r.jittered()) {
+                        jittered++;
+                        jitter += r.jitterAdded();
+                    }
+                }
+            }
+            double trainSeconds = (System.nanoTime() - start) / 1e9;
+            mu = new double[m * outputs];
+            var = new double[m];
+            labels = new long[m];
+            for (int from = 0; from < m; from += CHUNK) {
+                int to = Math.min(m, from + CHUNK);
+                List<Prediction> predictions = learner.predict(test.columns(from, to));
+                for (int i = from; i < to; i++) {
+                    Prediction p = predictions.get(i - from);
+                    System.arraycopy(p.mean(), 0, mu, i * outputs, outputs);
+                    var[i] = p.variance();
+                    labels[i] = p.label();
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+
+            Npy.write(out, new int[] {m, outputs}, mu, DType.FLOAT64);
+            if (variance != null) {
+                Npy.write(variance, new int[] {m}, var, DType.FLOAT64);
+            }
+            if (predLabels != null) {
+                double[] asDouble = Arrays.stream(labels).asDoubleStream().toArray();
+                Npy.write(predLabels, new int[] {m}, asDouble, DType.INT64);
+            }
+
+            ObjectNode json = new ObjectMapper().createObjectNode();
+            json.put("command", "regress");
+            json.put("mode", ntkMode.name().toLowerCase(Locale.ROOT));
+            json.put("dtype", dtype);
+            json.put("network", network.architecture().shapeString());
+            json.put("n_train", n);
+            json.put("n_test", m);
+            json.put("outputs", outputs);
+            json.put("ridge", ridge);
+            if (trainingTime.isInfinite()) {
+                json.put("t", "inf");
+            } else {
+                json.put("t", trainingTime.time());
+                json.put("lr", trainingTime.learningRate());
+            }
+            if (classes != null) {
+                json.put("classes", classes);
+            }
+            json.put("jittered_samples", jittered);
+            json.put("jitter_total", jitter);
+            json.put("train_seconds", trainSeconds);
+            json.put("seconds", seconds);
+            json.put("peak_rss_mib", LinalgRuntime.peakResidentBytes() / (1 << 20));
+            json.put("out", out.toString());
+            if (variance != null) {
+                json.put("variance", variance.toString());
+            }
+            if (predLabels != null) {
+                json.put("pred_labels", predLabels.toString());
+            }
+            System.out.println(json);
+        }
+        return 0;
+    }
+
+    private static NtkMode parseMode(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "pseudo" -> NtkMode.PSEUDO;
+            case "trace" -> NtkMode.TRACE;
+            default -> throw new IllegalArgumentException("--mode: expected pseudo or trace (a scalar kernel), got '"
+                    + s + "'");
+        };
+    }
+
+    /** Float targets (n, O), or (n,) when O = 1. */
+    private double[][] regressionTargets(int n, int outputs) {
+        NdArray a = Npy.read(trainY);
+        String expected = "(" + n + ", " + outputs + ")" + (outputs == 1 ? " or (" + n + ",)" : "");
+        if (a.dtype() != DType.FLOAT64 && a.dtype() != DType.FLOAT32) {
+            throw new IllegalArgumentException("--train-y " + trainY + ": expected float targets of shape " + expected
+                    + ", got " + a.dtype().numpyName() + " values" + (a.dtype() == DType.INT64 || a.dtype() == DType.INT32
+                    ? "; integer class labels need --classes" : ""));
+        }
+        boolean vector = a.shape().length == 1 && outputs == 1 && a.shape()[0] == n;
+        if (!vector && (a.shape().length != 2 || a.shape()[0] != n || a.shape()[1] != outputs)) {
+            throw new IllegalArgumentException("--train-y " + trainY + ": expected shape " + expected
+                    + " (one row per --train-x sample, one column per network output), got "
+                    + NdArray.formatShape(a.shape()));
+        }
+        double[][] y = new double[n][outputs];
+        for (int i = 0; i < n; i++) {
+            for (int o = 0; o < outputs; o++) {
+                double v = a.values()[i * outputs + o];
+                if (!Double.isFinite(v)) {
+                    throw new IllegalArgumentException("--train-y " + trainY + ": contains NaN or infinite values (row "
+                            + i + ")");
+                }
+                y[i][o] = v;
+            }
+        }
+        return y;
+    }
+
+    /** Integer labels (n,) in [0, C). */
+    private long[] classLabels(int n, int c) {
+        long[] labels = Npy.readLabels(trainY);
+        if (labels.length != n) {
+            throw new IllegalArgumentException("--train-y " + trainY + ": expected shape (" + n
+                    + ",) (one class index per --train-x sample), got (" + labels.length + ",)");
+        }
+        for (int i = 0; i < n; i++) {
+            if (labels[i] < 0 || labels[i] >= c) {
+                throw new IllegalArgumentException("--train-y " + trainY + ": label " + labels[i] + " at row " + i
+                        + " is not a class index in [0, " + c + ")");
+            }
+        }
+        return labels;
+    }
+}
