@@ -86,26 +86,34 @@ public final class EmpiricalNtkKernel implements FeatureKernel {
         return v;
     }
 
+    /** Diagonal blocks of this many samples: one small GEMM per block instead of one per sample. */
+    private static final int DIAGONAL_BLOCK = 64;
+
     @Override
     public double[] selfDiagonal(KernelFeatures a) {
         NtkFeatures f = unwrap(a);
         double[] d = new double[a.size()];
         int g = mode.cotangentsPerSample(f.outputs());
-        for (int i = 0; i < d.length; i++) {
-            NtkFeatures one = sample(f, i, g);
-            d[i] = StructuredNtk.kernel(one, one).values()[0] * scale;
+        for (int from = 0; from < d.length; from += DIAGONAL_BLOCK) {
+            int to = Math.min(d.length, from + DIAGONAL_BLOCK);
+            NtkFeatures block = slice(f, from, to, g);
+            double[] k = StructuredNtk.kernel(block, block).values();
+            int b = to - from;
+            for (int i = 0; i < b; i++) {
+                d[from + i] = k[i * b + i] * scale;
+            }
         }
         return d;
     }
 
-    /** Views of sample i's features (closes nothing; never close it). */
-    private static NtkFeatures sample(NtkFeatures f, int i, int g) {
+    /** Views of samples [from, to) (closes nothing; never close it). */
+    private static NtkFeatures slice(NtkFeatures f, int from, int to, int g) {
         List<LayerFeatures> layers = new ArrayList<>(f.layers().size());
         for (LayerFeatures lf : f.layers()) {
-            layers.add(new LayerFeatures(lf.layer(), lf.inputs().columns(i, i + 1),
-                    lf.cotangents().columns(i * g, (i + 1) * g), false));
+            layers.add(new LayerFeatures(lf.layer(), lf.inputs().columns(from, to),
+                    lf.cotangents().columns(from * g, to * g), false));
         }
-        return new NtkFeatures(f.mode(), f.outputs(), 1, layers);
+        return new NtkFeatures(f.mode(), f.outputs(), to - from, layers);
     }
 
     @Override

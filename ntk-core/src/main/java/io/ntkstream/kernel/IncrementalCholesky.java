@@ -190,6 +190,74 @@ public final class IncrementalCholesky {
         return y;
     }
 
+    /**
+     * Y with L·Y = B for k right-hand sides at once (B: n rows of k values, row i for sample i),
+     * O(n²·k); the inner loop runs over the k columns, so a block of queries streams L once.
+     */
+    public double[][] solveLower(double[][] b) {
+        int n = rows.size();
+        if (b.length != n) {
+            throw new IllegalArgumentException("right-hand sides: expected " + n + " rows (one per sample), got "
+                    + b.length);
+        }
+        double[][] y = new double[n][];
+        for (int i = 0; i < n; i++) {
+            double[] li = rows.get(i);
+            double[] yi = b[i].clone();
+            for (int j = 0; j < i; j++) {
+                double lij = li[j];
+                if (lij != 0) {
+                    double[] yj = y[j];
+                    for (int r = 0; r < yi.length; r++) {
+                        yi[r] -= lij * yj[r];
+                    }
+                }
+            }
+            double inv = 1.0 / li[i];
+            for (int r = 0; r < yi.length; r++) {
+                yi[r] *= inv;
+            }
+            y[i] = yi;
+        }
+        return y;
+    }
+
+    /** X with Lᵀ·X = Y for k right-hand sides (rows as in {@link #solveLower(double[][])}), O(n²·k). */
+    public double[][] solveUpper(double[][] y) {
+        int n = rows.size();
+        if (y.length != n) {
+            throw new IllegalArgumentException("right-hand sides: expected " + n + " rows (one per sample), got "
+                    + y.length);
+        }
+        double[][] x = new double[n][];
+        for (int i = 0; i < n; i++) {
+            x[i] = y[i].clone();
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            double[] li = rows.get(i);
+            double[] xi = x[i];
+            double inv = 1.0 / li[i];
+            for (int r = 0; r < xi.length; r++) {
+                xi[r] *= inv;
+            }
+            for (int j = 0; j < i; j++) {
+                double lij = li[j];
+                if (lij != 0) {
+                    double[] xj = x[j];
+                    for (int r = 0; r < xi.length; r++) {
+                        xj[r] -= lij * xi[r];
+                    }
+                }
+            }
+        }
+        return x;
+    }
+
+    /** A⁻¹B for k right-hand sides (B: n rows of k values), O(n²·k). */
+    public double[][] solve(double[][] b) {
+        return solveUpper(solveLower(b));
+    }
+
     /** x with Lᵀ·x = y (back substitution, by rows of L), O(n²). */
     public double[] solveUpper(double[] y) {
         int n = rows.size();

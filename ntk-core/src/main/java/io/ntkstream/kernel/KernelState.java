@@ -229,19 +229,7 @@ public final class KernelState implements AutoCloseable {
 
     /** After any change: α = A⁻¹(Y − f0(X)) by two triangular solves per output, caches dropped. */
     private void changed() {
-        int n = size();
-        double[][] a = new double[n][outputs];
-        double[] r = new double[n];
-        for (int o = 0; o < outputs; o++) {
-            for (int i = 0; i < n; i++) {
-                r[i] = targets.get(i)[o] - f0s.get(i)[o];
-            }
-            double[] col = cholesky.solve(r);
-            for (int i = 0; i < n; i++) {
-                a[i][o] = col[i];
-            }
-        }
-        alpha = a;
+        alpha = cholesky.solve(residuals());
         spectral = null;
         cachedFlowTime = Double.NaN;
         cachedFlowCoefficients = null;
@@ -282,13 +270,18 @@ public final class KernelState implements AutoCloseable {
             if (withVariance) {
                 double[] kxx = kernel.selfDiagonal(features);
                 variance = new double[m];
-                double[] row = new double[n];
+                // σ² = k(x,x) − ‖L⁻¹k(X,x)‖², the m queries as the columns of one multi-right-hand-side solve
+                double[][] columns = new double[n][m];
                 for (int i = 0; i < m; i++) {
-                    System.arraycopy(kx, i * n, row, 0, n);
-                    double[] v = cholesky.solveLower(row);
+                    for (int j = 0; j < n; j++) {
+                        columns[j][i] = kx[i * n + j];
+                    }
+                }
+                double[][] v = cholesky.solveLower(columns);
+                for (int i = 0; i < m; i++) {
                     double s = 0;
-                    for (double e : v) {
-                        s += e * e;
+                    for (int j = 0; j < n; j++) {
+                        s += v[j][i] * v[j][i];
                     }
                     variance[i] = Math.max(0.0, kxx[i] - s);
                 }

@@ -78,6 +78,21 @@ class EmpiricalNtkKernelTest {
         }
     }
 
+    @Test
+    void diagonalOverSeveralBlocksMatchesTheFullKernel() {
+        Network net = network(Precision.FLOAT64);
+        EmpiricalNtkKernel kernel = new EmpiricalNtkKernel(net, NtkMode.TRACE);
+        Matrix x = TestNetworks.inputs(4, 150, 9, Precision.FLOAT64);
+        double[] full = reference(net, NtkMode.TRACE, x, x);
+        double[] diag = new double[150];
+        for (int i = 0; i < 150; i++) {
+            diag[i] = full[i * 150 + i];
+        }
+        try (KernelFeatures f = kernel.featurize(x)) {
+            assertClose(kernel.selfDiagonal(f), diag, 1e-12, "diagonal of 150 samples");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = Precision.class)
     void storeAppendsRemovesAndExportsSamples(Precision precision) {

@@ -88,6 +88,21 @@ class IncrementalCholeskyTest {
             assertThat(x[i]).as("solve[%d] at n=%d", i, n).isCloseTo(ref[i], Offset.offset(TOL * scale));
         }
         assertThat(c.logDet()).isCloseTo(DenseReference.logAbsDet(a), Offset.offset(TOL * n));
+        double[][] many = new double[n][3];
+        for (double[] row : many) {
+            for (int k = 0; k < 3; k++) {
+                row[k] = r.nextDouble() * 2 - 1;
+            }
+        }
+        double[][] xs = c.solve(many);
+        double[][] refs = DenseReference.solve(a, many);
+        double scaleMany = Math.max(1, DenseReference.maxAbs(refs));
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < 3; k++) {
+                assertThat(xs[i][k]).as("solve(B)[%d][%d] at n=%d", i, k, n)
+                        .isCloseTo(refs[i][k], Offset.offset(TOL * scaleMany));
+            }
+        }
         if (inverse) {
             double[][] inv = DenseReference.inverse(a);
             double[] diag = c.inverseDiagonal();
