@@ -142,7 +142,7 @@ public final class NtkRegressor implements AutoCloseable {
 
     private List<LearnResult> learnBatch(List<String> ids, Matrix x, double[][] y) {
         int m = ids.size();
-        if (x.cols() != m) {
+        if (x.cols() != m || x.rows() != kernel.inputDim()) {
             throw new IllegalArgumentException("x: expected input_dim x m = " + kernel.inputDim() + " x " + m
                     + " (one column per id), got " + x.rows() + "x" + x.cols());
         }
