@@ -195,6 +195,11 @@ def current_rss_bytes():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
@@ -241,6 +246,24 @@ def candidate_blocks(n):
     return sorted(c, reverse=True)
 
 
+BLOCK_OVERHEAD_PAIRS = 256
+
+
+def evaluated_blocks(n, rb, cb, symmetric):
+    nr, nc = -(-n // rb), -(-n // cb)
+    if symmetric and rb == cb and rb < n:
+        return nr * (nr + 1) // 2
+    return nr * nc
+
+
+def evaluated_pairs(n, rb, cb, symmetric):
+    """Pairs computed by compute_ntk for this blocking (mirrored blocks are not)."""
+    if not (symmetric and rb == cb) or rb >= n:
+        return n * n
+    edges = [(s, min(s + rb, n)) for s in range(0, n, rb)]
+    return sum((r1 - r0) * (c1 - c0) for (r0, r1) in edges for (c0, c1) in edges if c0 >= r0)
+
+
 def plan_blocks(a, method, mode, itemsize, avail):
     """Return (row_block, col_block, estimated_bytes) or None if nothing fits."""
     if a.block:
@@ -265,9 +288,11 @@ def plan_blocks(a, method, mode, itemsize, avail):
             est = ntvp_block_bytes(a, bi, bj, mode, itemsize, batched)
             if est > avail:
                 continue
-            # fewest block evaluations first, then fewest VJP recomputations
-            nb = -(-a.n // bi) * -(-a.n // bj)
-            key = (nb, -bi)
+            # cost model in units of one (x1, x2) pair: the pairs evaluated
+            # (square blocks let the lower triangle be mirrored) plus a fixed
+            # overhead of BLOCK_OVERHEAD_PAIRS per block evaluated
+            key = (evaluated_pairs(a.n, bi, bj, not a.no_symmetry)
+                   + BLOCK_OVERHEAD_PAIRS * evaluated_blocks(a.n, bi, bj, not a.no_symmetry), -bi)
             if best is None or key < best[0]:
                 best = (key, bi, bj, est)
     return None if best is None else best[1:]
@@ -453,16 +478,22 @@ def run_one(a, method, mode):
         reps = a.repeats
         if a.time_budget is not None:
             reps = max(1, min(reps, int(a.time_budget // max(warm, 1e-9)) - 1))
+        cpu = []
         for _ in range(reps):
+            c0 = cpu_seconds()
             t0 = time.perf_counter()
             res = compute_ntk(ntk, method, x, rb, cb, sym)
             times.append(time.perf_counter() - t0)
+            cpu.append(cpu_seconds() - c0)
             del res
     best = min(times)
     peak = peak_rss_mib()
     rec.update({
         "seconds": round(best, 4), "all_seconds": [round(t, 4) for t in times],
         "warmup_seconds": round(warm, 4),
+        # CPU time of this process (all its threads) during each timed run: well
+        # below threads * wall means the CPUs were shared with something else
+        "cpu_seconds": [round(c, 3) for c in cpu],
         "gflops": round(nominal_flops(a, mode) / best / 1e9, 3),
         "nominal_gflop": round(nominal_flops(a, mode) / 1e9, 3),
         "peak_rss_mib": round(peak, 1), "within_budget": peak <= a.mem_mib,
