@@ -1,10 +1,15 @@
 package io.ntkstream.kernel;
 
+import io.ntkstream.linalg.Decompositions;
+import io.ntkstream.linalg.Matrix;
+import io.ntkstream.linalg.Precision;
+
 /**
  * Gradient flow of the linearized network in the eigenbasis of K = V·diag(e)·Vᵀ (n x n):
  * the coefficients c(t) = K⁻¹(I − exp(−ηtK/n))·R = V·diag(h(e_k))·Vᵀ·R with
  * h(e) = −expm1(−ηt·e/n)/e → ηt/n as e → 0 (bounded, so a singular K is harmless; rounding-level
- * negative eigenvalues count as 0). One O(n³) decomposition, then O(n²·O) per η·t.
+ * negative eigenvalues count as 0). One O(n³) decomposition (LAPACK dsyev through
+ * {@link Decompositions#symmetricEigen}), then O(n²·O) per η·t.
  */
 final class SpectralFlow {
     private final double[] values;
@@ -21,8 +26,21 @@ final class SpectralFlow {
         if (n == 0) {
             return new SpectralFlow(new double[0], new double[0][0]);
         }
-        Eigen e = eigen(gram);
-        return new SpectralFlow(e.values, e.vectors);
+        double[] flat = new double[n * n]; // symmetric: row-major = column-major
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(gram[i], 0, flat, i * n, n);
+        }
+        try (Matrix k = Matrix.fromColumnMajor(Precision.FLOAT64, n, n, flat);
+             Decompositions.SymmetricEigen e = Decompositions.symmetricEigen(k)) {
+            double[] v = e.vectors().toColumnMajor(); // V[i][k] at k·n + i
+            double[][] vectors = new double[n][n];
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < n; c++) {
+                    vectors[i][c] = v[c * n + i];
+                }
+            }
+            return new SpectralFlow(e.values(), vectors);
+        }
     }
 
     /** c = V·diag(h(e))·Vᵀ·R for R (n x O) at η·t = {@code flowTime}. */
@@ -70,68 +88,5 @@ final class SpectralFlow {
         }
         double x = rate * eigenvalue;
         return x == 0 ? rate : -Math.expm1(-x) / eigenvalue;
-    }
-
-    private record Eigen(double[] values, double[][] vectors) {
-    }
-
-    // TEMPORARY until linalg.Decompositions.symmetricEigen lands: cyclic Jacobi.
-    private static Eigen eigen(double[][] a0) {
-        int n = a0.length;
-        double[][] a = new double[n][];
-        double[][] v = new double[n][n];
-        double norm = 0;
-        for (int i = 0; i < n; i++) {
-            a[i] = a0[i].clone();
-            v[i][i] = 1;
-            for (double x : a[i]) {
-                norm += x * x;
-            }
-        }
-        for (int sweep = 0; sweep < 100; sweep++) {
-            double off = 0;
-            for (int p = 0; p < n; p++) {
-                for (int q = p + 1; q < n; q++) {
-                    off += a[p][q] * a[p][q];
-                }
-            }
-            if (off <= 1e-32 * norm) {
-                break;
-            }
-            for (int p = 0; p < n; p++) {
-                for (int q = p + 1; q < n; q++) {
-                    if (a[p][q] == 0) {
-                        continue;
-                    }
-                    double theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
-                    double t = theta == 0 ? 1 : Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-                    double c = 1 / Math.sqrt(t * t + 1);
-                    double s = t * c;
-                    for (int k = 0; k < n; k++) {
-                        double akp = a[k][p];
-                        double akq = a[k][q];
-                        a[k][p] = c * akp - s * akq;
-                        a[k][q] = s * akp + c * akq;
-                    }
-                    for (int k = 0; k < n; k++) {
-                        double apk = a[p][k];
-                        double aqk = a[q][k];
-                        a[p][k] = c * apk - s * aqk;
-                        a[q][k] = s * apk + c * aqk;
-                    }
-                    for (int k = 0; k < n; k++) {
-                        double vkp = v[k][p];
-                        double vkq = v[k][q];
-                        v[k][p] = c * vkp - s * vkq;
-                        v[k][q] = s * vkp + c * vkq;
-                    }
-                }
-            }
-        }
-        double[] values = new double[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = a[i][i];
-        }
-        return new Eigen(values, v);
     }
 }
