@@ -99,13 +99,16 @@ public final class LabelingSimulation {
         return rounds;
     }
 
-    /** The pool positions of the initial labels: the first {@code initial} of a seeded shuffle. */
+    /**
+     * The pool positions of the initial labels: the first {@code initial} of a shuffle seeded by
+     * {@code seed} (mixed, so that a {@link RandomUtility} of the same seed draws independently).
+     */
     public static List<Integer> initialDraw(int poolSize, int initial, long seed) {
         int[] order = new int[poolSize];
         for (int i = 0; i < poolSize; i++) {
             order[i] = i;
         }
-        SplittableRandom r = new SplittableRandom(seed);
+        SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
         for (int i = poolSize - 1; i > 0; i--) {
             int j = r.nextInt(i + 1);
             int t = order[i];
