@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             KernelCommand.class,
             InfiniteCommand.class,
             RegressCommand.class,
+            MetaSimCommand.class,
+            FinetuneCheckCommand.class,
             InitCommand.class,
             RandomInputsCommand.class,
             BenchCommand.class,
