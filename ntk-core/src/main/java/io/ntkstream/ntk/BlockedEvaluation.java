@@ -1,14 +1,6 @@
 package io.ntkstream.ntk;
 
-import io.ntkstream.linalg.LinalgRuntime;
 import io.ntkstream.linalg.Matrix;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.function.IntFunction;
 import io.ntkstream.network.Network;
 import java.util.function.LongConsumer;
 
@@ -18,11 +10,6 @@ import java.util.function.LongConsumer;
  * with their own transpose.
  */
 final class BlockedEvaluation {
-    /** Below this many samples per part, splitting across threads costs more than it saves. */
-    private static final int MIN_SAMPLES_PER_TASK = 64;
-    /** -Dntkstream.parallelParts=false falls back to multi-threaded BLAS on whole blocks (for comparison). */
-    private static final boolean PARALLEL_PARTS = !"false".equals(System.getProperty("ntkstream.parallelParts"));
-
     private final Network network;
     private final NtkMode mode;
     private final NtkAlgorithm algorithm;
@@ -45,104 +32,11 @@ final class BlockedEvaluation {
     }
 
     void run(RowBlockSink sink, LongConsumer progress) {
-        int threads = LinalgRuntime.threads();
-        int parts = Math.min(threads, plan.n1() / MIN_SAMPLES_PER_TASK);
-        if (PARALLEL_PARTS && parts > 1 && plan.inMemory() && plan.blockSize() >= Math.max(plan.n1(), plan.n2())) {
-            runInParallelParts(parts, threads, sink, progress);
-        } else if (plan.symmetric() && plan.inMemory()) {
+        if (plan.symmetric() && plan.inMemory()) {
             runSymmetricInMemory(sink, progress);
         } else {
             runByRows(sink, progress);
         }
-    }
-
-    /**
-     * The whole kernel fits in memory: split the samples into one part per thread and evaluate the
-     * parts and their pairs concurrently, each on single-threaded BLAS. On a few cores this beats
-     * multi-threaded BLAS on the whole block, whose GEMMs of a few hundred columns scale poorly.
-     */
-    private void runInParallelParts(int parts, int threads, RowBlockSink sink, LongConsumer progress) {
-        boolean symmetric = plan.symmetric();
-        int n1 = plan.n1();
-        int n2 = plan.n2();
-        double[] all = new double[Math.multiplyExact(n1 * n2, valuesPerPair)];
-        int[] rowBounds = split(n1, parts);
-        int[] colBounds = symmetric ? rowBounds : split(n2, Math.min(parts, Math.max(1, n2 / MIN_SAMPLES_PER_TASK)));
-        ExecutorService pool = Executors.newFixedThreadPool(parts, r -> {
-            Thread t = new Thread(r, "ntk-part");
-            t.setDaemon(true);
-            return t;
-        });
-        List<NtkAlgorithm.Prepared> rows = new ArrayList<>();
-        List<NtkAlgorithm.Prepared> cols = new ArrayList<>();
-        LinalgRuntime.setThreads(1);
-        try {
-            rows.addAll(invokeAll(pool, rowBounds.length - 1,
-                    p -> algorithm.prepare(network, mode, x1.columns(rowBounds[p], rowBounds[p + 1]))));
-            cols.addAll(symmetric ? rows : invokeAll(pool, colBounds.length - 1,
-                    p -> algorithm.prepare(network, mode, x2.columns(colBounds[p], colBounds[p + 1]))));
-            List<int[]> pairs = new ArrayList<>();
-            for (int i = 0; i < rows.size(); i++) {
-                for (int j = symmetric ? i : 0; j < cols.size(); j++) {
-                    pairs.add(new int[] {i, j});
-                }
-            }
-            invokeAll(pool, pairs.size(), k -> {
-                int i = pairs.get(k)[0];
-                int j = pairs.get(k)[1];
-                KernelBlock block = evaluate(rows.get(i), cols.get(j));
-                if (symmetric && i == j) {
-                    symmetrize(block);
-                }
-                place(block, all, rowBounds[i], colBounds[j], n2, false);
-                if (symmetric && i != j) {
-                    place(block, all, colBounds[j], rowBounds[i], n2, true);
-                }
-                synchronized (this) {
-                    report(progress, (long) block.rows() * block.cols() * (symmetric && i != j ? 2 : 1));
-                }
-                return null;
-            });
-        } finally {
-            LinalgRuntime.setThreads(threads);
-            pool.shutdownNow();
-            rows.forEach(NtkAlgorithm.Prepared::close);
-            if (!symmetric) {
-                cols.forEach(NtkAlgorithm.Prepared::close);
-            }
-        }
-        sink.accept(0, n1, all);
-    }
-
-    private static int[] split(int n, int parts) {
-        int[] bounds = new int[parts + 1];
-        for (int p = 0; p <= parts; p++) {
-            bounds[p] = (int) ((long) n * p / parts);
-        }
-        return bounds;
-    }
-
-    private static <T> List<T> invokeAll(ExecutorService pool, int count, IntFunction<T> task) {
-        List<Future<T>> futures = new ArrayList<>();
-        for (int k = 0; k < count; k++) {
-            int index = k;
-            futures.add(pool.submit(() -> task.apply(index)));
-        }
-        List<T> results = new ArrayList<>();
-        for (Future<T> f : futures) {
-            try {
-                results.add(f.get());
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
-        return results;
     }
 
     private int blocks(int n) {
