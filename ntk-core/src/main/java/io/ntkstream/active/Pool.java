@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * The pool U of unlabeled candidates: ids and raw inputs, their kernel features, f0(U) and the
- * prior Gram matrix k(U,U), each computed once (k(U,U) on first use). Candidates that get labeled
+ * prior Gram matrix k(U,U), each computed once, when the pool is made. Candidates that get labeled
  * are {@link #remove removed}; the pool then answers for the remaining ones only (the cached
  * features and k(U,U) of the original pool are kept and indexed, not recomputed).
  *
@@ -30,8 +30,8 @@ public final class Pool implements AutoCloseable {
     private final double[][] f0;
     private final boolean[] removed;
     private int remaining;
-    /** k(U,U) of the original pool, row-major m_all x m_all; null until first needed. */
-    private double[] prior;
+    /** k(U,U) of the original pool, row-major m_all x m_all, exactly symmetric. */
+    private final double[] prior;
 
     private Pool(FeatureKernel kernel, List<String> ids, Matrix x) {
         this.kernel = kernel;
@@ -50,21 +50,36 @@ public final class Pool implements AutoCloseable {
             }
         }
         this.features = kernel.featurize(x);
-        int o = kernel.outputs();
-        this.f0 = new double[allIds.size()][o];
-        try (Matrix f = kernel.f0(x)) {
-            double[] v = f.toColumnMajor();
-            for (int i = 0; i < f0.length; i++) {
-                System.arraycopy(v, i * o, f0[i], 0, o);
+        try {
+            int o = kernel.outputs();
+            this.f0 = new double[allIds.size()][o];
+            try (Matrix f = kernel.f0(x)) {
+                double[] v = f.toColumnMajor();
+                for (int i = 0; i < f0.length; i++) {
+                    System.arraycopy(v, i * o, f0[i], 0, o);
+                }
             }
+            this.removed = new boolean[allIds.size()];
+            this.remaining = allIds.size();
+            int m = allIds.size();
+            this.prior = kernel.cross(features, features);
+            for (int i = 0; i < m; i++) { // exactly symmetric
+                for (int j = 0; j < i; j++) {
+                    double s = 0.5 * (prior[i * m + j] + prior[j * m + i]);
+                    prior[i * m + j] = s;
+                    prior[j * m + i] = s;
+                }
+            }
+        } catch (RuntimeException e) {
+            features.close();
+            throw e;
         }
-        this.removed = new boolean[allIds.size()];
-        this.remaining = allIds.size();
     }
 
     /**
      * A pool of m candidates: {@code x} is input_dim x m, one column per id (copied; the caller
-     * keeps ownership of {@code x}). One network pass computes the features and f0.
+     * keeps ownership of {@code x}). One network pass computes the features and f0, then k(U,U):
+     * O(m²) memory (32 MB for m = 2,000).
      */
     public static Pool of(FeatureKernel kernel, List<String> ids, Matrix x) {
         if (x.rows() != kernel.inputDim() || x.cols() != ids.size()) {
@@ -199,19 +214,8 @@ public final class Pool implements AutoCloseable {
         return f0[position];
     }
 
-    /** k(U,U) of the original pool, row-major (computed on first call, then cached). Do not modify. */
+    /** k(U,U) of the original pool, row-major. Do not modify. */
     double[] prior() {
-        if (prior == null) {
-            prior = kernel.cross(features, features);
-            int m = allIds.size();
-            for (int i = 0; i < m; i++) { // exactly symmetric
-                for (int j = 0; j < i; j++) {
-                    double s = 0.5 * (prior[i * m + j] + prior[j * m + i]);
-                    prior[i * m + j] = s;
-                    prior[j * m + i] = s;
-                }
-            }
-        }
         return prior;
     }
 

@@ -2,7 +2,7 @@ package io.ntkstream.active;
 
 import io.ntkstream.kernel.ClassTargets;
 import io.ntkstream.kernel.FeatureKernel;
-import io.ntkstream.kernel.FeatureStore;
+import io.ntkstream.kernel.KernelFeatures;
 import io.ntkstream.kernel.IncrementalCholesky;
 import io.ntkstream.kernel.KernelState;
 import io.ntkstream.kernel.NtkRegressor;
@@ -20,7 +20,8 @@ import java.util.List;
  *
  * computed from the state's Cholesky factor L (LLᵀ = K + λI) as k̃ = k(U,U) − VᵀV with
  * V = L⁻¹k(X,U): L⁻¹ once by forward substitution (n³/6), V and VᵀV by two GEMMs, so the cost
- * is O(n³ + n²m + nm²) in BLAS rather than per-pair solves.
+ * is O(n³ + n²m + nm²) in BLAS rather than per-pair solves. k(U,U) comes from the pool (computed
+ * once); k(X,U) from one featurization of the state's raw inputs (one network pass over n).
  *
  * <p>Look-ahead: if candidate c were labeled with target y, the linearized network would change
  * at every u ∈ U by the rank-one Schur-complement update
@@ -104,59 +105,84 @@ public final class PoolPosterior {
         for (int c = 0; c < m; c++) {
             mean[c] = pool.f0(pos[c]).clone();
         }
-        double[] cov = new double[m * m];
-        try (Matrix c = Matrix.zeros(Precision.FLOAT64, m, m)) {
-            double[] priorSub = new double[m * m];
-            for (int i = 0; i < m; i++) {
-                int row = pos[i] * mAll;
-                for (int j = 0; j < m; j++) {
-                    priorSub[i * m + j] = prior[row + pos[j]];
-                }
-            }
-            c.setColumnMajor(priorSub); // symmetric: row-major = column-major
-            if (n > 0) {
-                double[] kxu;
-                try (FeatureStore labeled = kernel.newStore()) {
-                    for (int i = 0; i < n; i++) {
-                        labeled.appendValues(state.record(i).features());
-                    }
-                    kxu = kernel.cross(labeled, pool.features()); // n x mAll, row-major
-                }
-                double[] b = new double[n * m]; // k(X,U) column-major n x m
-                for (int j = 0; j < n; j++) {
-                    int row = j * mAll;
-                    for (int i = 0; i < m; i++) {
-                        b[i * n + j] = kxu[row + pos[i]];
-                    }
-                }
-                double[][] alpha = state.alpha();
+        double[] vtv = null; // VᵀV, column-major m x m (symmetric up to rounding)
+        if (n > 0) {
+            double[] kxu = labeledCross(state, pool); // n x mAll, row-major
+            double[] b = new double[n * m]; // k(X,U) column-major n x m
+            for (int j = 0; j < n; j++) {
+                int row = j * mAll;
                 for (int i = 0; i < m; i++) {
-                    double[] mu = mean[i];
-                    for (int j = 0; j < n; j++) {
-                        double k = b[i * n + j];
-                        double[] a = alpha[j];
-                        for (int q = 0; q < o; q++) {
-                            mu[q] += k * a[q];
-                        }
-                    }
-                }
-                try (Matrix w = Matrix.fromColumnMajor(Precision.FLOAT64, n, n, inverseLower(state.cholesky()));
-                     Matrix kx = Matrix.fromColumnMajor(Precision.FLOAT64, n, m, b);
-                     Matrix v = Matrix.multiply(w, false, kx, false, 1.0)) {
-                    Matrix.gemm(v, true, v, false, -1.0, 1.0, c); // k(U,U) − VᵀV
+                    b[i * n + j] = kxu[row + pos[i]];
                 }
             }
-            double[] colMajor = c.toColumnMajor();
-            for (int i = 0; i < m; i++) { // row-major, exactly symmetric
-                cov[i * m + i] = colMajor[i * m + i];
-                for (int j = 0; j < i; j++) {
-                    double s = 0.5 * (colMajor[j * m + i] + colMajor[i * m + j]);
-                    cov[i * m + j] = s;
-                    cov[j * m + i] = s;
+            double[][] alpha = state.alpha();
+            for (int i = 0; i < m; i++) { // μ = f0 + k(U,X)α
+                double[] mu = mean[i];
+                for (int j = 0; j < n; j++) {
+                    double k = b[i * n + j];
+                    double[] a = alpha[j];
+                    for (int q = 0; q < o; q++) {
+                        mu[q] += k * a[q];
+                    }
+                }
+            }
+            try (Matrix w = Matrix.fromColumnMajor(Precision.FLOAT64, n, n, inverseLower(state.cholesky()));
+                 Matrix kx = Matrix.fromColumnMajor(Precision.FLOAT64, n, m, b);
+                 Matrix v = Matrix.multiply(w, false, kx, false, 1.0);
+                 Matrix g = Matrix.multiply(v, true, v, false, 1.0)) {
+                vtv = g.toColumnMajor();
+            }
+        }
+        double[] cov = covariance(prior, mAll, pos, vtv);
+        return new PoolPosterior(List.copyOf(ids), o, state.ridge(), classification, mean, cov, new boolean[m], m);
+    }
+
+    /**
+     * k(X,U) for the state's samples against every candidate of the pool (also removed ones),
+     * n x m_all row-major, from one fresh featurization of the state's raw inputs (a network pass
+     * over n samples: cheaper than copying the stored features out sample by sample).
+     */
+    private static double[] labeledCross(KernelState state, Pool pool) {
+        FeatureKernel kernel = state.kernel();
+        int n = state.size();
+        int d = kernel.inputDim();
+        double[] x = new double[n * d];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(state.x(i), 0, x, i * d, d);
+        }
+        try (Matrix xm = Matrix.fromColumnMajor(Precision.FLOAT64, d, n, x);
+             KernelFeatures features = kernel.featurize(xm)) {
+            return kernel.cross(features, pool.features());
+        }
+    }
+
+    /**
+     * k̃ = k(U,U) − VᵀV for the candidates at {@code pos}, row-major and exactly symmetric (the
+     * mean of the two rounded triangles of VᵀV), in tiles so that both triangles stay in cache.
+     */
+    private static double[] covariance(double[] prior, int mAll, int[] pos, double[] vtv) {
+        int m = pos.length;
+        double[] cov = new double[m * m];
+        final int tile = 64;
+        for (int i0 = 0; i0 < m; i0 += tile) {
+            int i1 = Math.min(m, i0 + tile);
+            for (int j0 = 0; j0 <= i0; j0 += tile) {
+                int j1 = Math.min(m, j0 + tile);
+                for (int i = i0; i < i1; i++) {
+                    int priorRow = pos[i] * mAll;
+                    int jEnd = Math.min(j1, i + 1);
+                    for (int j = j0; j < jEnd; j++) {
+                        double k = prior[priorRow + pos[j]];
+                        if (vtv != null) {
+                            k -= 0.5 * (vtv[j * m + i] + vtv[i * m + j]);
+                        }
+                        cov[i * m + j] = k;
+                        cov[j * m + i] = k;
+                    }
                 }
             }
         }
-        return new PoolPosterior(List.copyOf(ids), o, state.ridge(), classification, mean, cov, new boolean[m], m);
+        return cov;
     }
 
     /** L⁻¹ of the factor (lower triangular), column-major n x n, by forward substitution: n³/6 multiply-adds. */
