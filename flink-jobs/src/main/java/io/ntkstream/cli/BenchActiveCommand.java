@@ -3,6 +3,7 @@ package io.ntkstream.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ntkstream.active.Aggregation;
+import io.ntkstream.active.LabeledSamples;
 import io.ntkstream.active.LookaheadUtility;
 import io.ntkstream.active.Pool;
 import io.ntkstream.active.PoolPosterior;
@@ -86,8 +87,8 @@ final class BenchActiveCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--kernel: expected rbf, ntk or all, got '" + kernel + "'");
         };
         SyntheticData.Spec spec = new SyntheticData.Spec(classes, 2, dim, 2.0, 0.8);
-        SyntheticData.Samples train = SyntheticData.generate(spec, labeled, 1, 2);
-        SyntheticData.Samples candidates = SyntheticData.generate(spec, pool, 1, 3);
+        LabeledSamples train = SyntheticData.generate(spec, labeled, 1, 2);
+        LabeledSamples candidates = SyntheticData.generate(spec, pool, 1, 3);
         List<String> ids = new ArrayList<>(pool);
         for (int i = 0; i < pool; i++) {
             ids.add("u" + i);

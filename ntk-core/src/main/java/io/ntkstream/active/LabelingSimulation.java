@@ -55,10 +55,14 @@ public final class LabelingSimulation {
      * Runs the loop. {@code settings} must classify ({@code classes} = the kernel's O);
      * {@code pool} and {@code test} are the candidate and evaluation samples.
      */
-    public static List<Round> run(FeatureKernel kernel, RegressorSettings learnerSettings, SyntheticData.Samples pool,
-                                  SyntheticData.Samples test, QueryStrategy strategy, Settings settings) {
+    public static List<Round> run(FeatureKernel kernel, RegressorSettings learnerSettings, LabeledSamples pool,
+                                  LabeledSamples test, QueryStrategy strategy, Settings settings) {
         if (!learnerSettings.isClassification()) {
             throw new IllegalArgumentException("the labeling simulation classifies: set classes in the learner settings");
+        }
+        if (pool.classes() != learnerSettings.classes() || test.classes() != learnerSettings.classes()) {
+            throw new IllegalArgumentException("classes: the learner has " + learnerSettings.classes()
+                    + ", the pool " + pool.classes() + ", the test set " + test.classes());
         }
         if (pool.size() < settings.initial()) {
             throw new IllegalArgumentException("initial: " + settings.initial() + " initial labels but the pool has only "
@@ -123,7 +127,7 @@ public final class LabelingSimulation {
     }
 
     private static void learn(NtkRegressor learner, Pool candidates, List<Integer> positions, List<String> ids,
-                              SyntheticData.Samples pool, Map<String, Integer> index) {
+                              LabeledSamples pool, Map<String, Integer> index) {
         List<String> batch = new ArrayList<>(positions.size());
         double[][] x = new double[positions.size()][];
         long[] labels = new long[positions.size()];
@@ -139,7 +143,7 @@ public final class LabelingSimulation {
         candidates.removeAll(batch);
     }
 
-    private static Round evaluate(NtkRegressor learner, Matrix testX, SyntheticData.Samples test, int classes,
+    private static Round evaluate(NtkRegressor learner, Matrix testX, LabeledSamples test, int classes,
                                   AcquisitionKind kind, long start) {
         List<Prediction> predictions = learner.predict(testX);
         int correct = 0;

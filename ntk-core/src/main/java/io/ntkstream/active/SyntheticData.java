@@ -11,32 +11,6 @@ import java.util.SplittableRandom;
 public final class SyntheticData {
     private SyntheticData() {}
 
-    /** Samples: {@code x[i]} (D values) with class {@code labels[i]} in [0, classes). */
-    public record Samples(double[][] x, int[] labels, int classes) {
-        public int size() {
-            return x.length;
-        }
-
-        public int dim() {
-            return x.length == 0 ? 0 : x[0].length;
-        }
-
-        /** Samples [from, to) (copies of the row references). */
-        public Samples range(int from, int to) {
-            return new Samples(java.util.Arrays.copyOfRange(x, from, to),
-                    java.util.Arrays.copyOfRange(labels, from, to), classes);
-        }
-
-        /** The labels as long[] (for NtkRegressor#learnManyLabels and .npy files). */
-        public long[] longLabels() {
-            long[] l = new long[labels.length];
-            for (int i = 0; i < l.length; i++) {
-                l[i] = labels[i];
-            }
-            return l;
-        }
-    }
-
     /**
      * A data set's shape: {@code classes} classes of {@code clustersPerClass} clusters each in
      * {@code dim} dimensions; cluster centers ~ N(0, separation²·I), samples ~ N(center, spread²·I).
@@ -65,7 +39,7 @@ public final class SyntheticData {
      * (same problem), the samples from {@code sampleSeed} (independent draws from it, e.g. a
      * pool and a test set). Each sample picks a class uniformly, then a cluster of it uniformly.
      */
-    public static Samples generate(Spec spec, int n, long problemSeed, long sampleSeed) {
+    public static LabeledSamples generate(Spec spec, int n, long problemSeed, long sampleSeed) {
         if (n < 0) {
             throw new IllegalArgumentException("n must be >= 0, got " + n);
         }
@@ -81,7 +55,7 @@ public final class SyntheticData {
             }
             labels[i] = c;
         }
-        return new Samples(x, labels, spec.classes());
+        return new LabeledSamples(x, labels, spec.classes());
     }
 
     /** The cluster centers [class][cluster][dim] of the problem. */

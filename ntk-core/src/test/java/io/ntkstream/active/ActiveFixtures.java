@@ -38,7 +38,7 @@ final class ActiveFixtures {
     }
 
     /** A learner that learned {@code data} with ids "x0", "x1", ... (in one batch: one network pass). */
-    static NtkRegressor learned(FeatureKernel kernel, SyntheticData.Samples data) {
+    static NtkRegressor learned(FeatureKernel kernel, LabeledSamples data) {
         NtkRegressor learner = new NtkRegressor(kernel, classifier());
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < data.size(); i++) {
@@ -69,7 +69,7 @@ final class ActiveFixtures {
         }
     }
 
-    static SyntheticData.Samples data(int n, long sampleSeed) {
+    static LabeledSamples data(int n, long sampleSeed) {
         return SyntheticData.generate(SyntheticData.Spec.defaults(), n, 11, sampleSeed);
     }
 }

@@ -40,8 +40,8 @@ class LookaheadVersusRandomTest {
         RegressorSettings settings = RegressorSettings.defaults().withRidge(0.1).withClasses(spec.classes());
         double[] mean = new double[ROUNDS];
         for (int s = 0; s < SEEDS; s++) {
-            SyntheticData.Samples pool = SyntheticData.generate(spec, 300, 100 + s, 1000 + s);
-            SyntheticData.Samples test = SyntheticData.generate(spec, 1000, 100 + s, 2000 + s);
+            LabeledSamples pool = SyntheticData.generate(spec, 300, 100 + s, 1000 + s);
+            LabeledSamples test = SyntheticData.generate(spec, 1000, 100 + s, 2000 + s);
             List<LabelingSimulation.Round> rounds = LabelingSimulation.run(kernel, settings, pool, test,
                     QueryStrategy.of(kind, s), new LabelingSimulation.Settings(10, 60, 5, s));
             assertThat(rounds).hasSize(ROUNDS);

@@ -55,8 +55,8 @@ class PoolPosteriorTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("kernels")
     void covarianceAndMeansMatchTheDenseFormulasWithAnExplicitInverse(String name, FeatureKernel kernel) {
-        SyntheticData.Samples labeled = ActiveFixtures.data(N, 1);
-        SyntheticData.Samples candidates = ActiveFixtures.data(M, 2);
+        LabeledSamples labeled = ActiveFixtures.data(N, 1);
+        LabeledSamples candidates = ActiveFixtures.data(M, 2);
         try (NtkRegressor learner = ActiveFixtures.learned(kernel, labeled);
              Pool pool = Pool.of(kernel, ActiveFixtures.poolIds(M), candidates.x())) {
             PoolPosterior p = PoolPosterior.of(learner, pool);
@@ -119,8 +119,8 @@ class PoolPosteriorTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("kernels")
     void lookaheadEqualsRefitWithTheCandidateMinusCurrentForEveryCandidate(String name, FeatureKernel kernel) {
-        SyntheticData.Samples labeled = ActiveFixtures.data(N, 3);
-        SyntheticData.Samples candidates = ActiveFixtures.data(M, 4);
+        LabeledSamples labeled = ActiveFixtures.data(N, 3);
+        LabeledSamples candidates = ActiveFixtures.data(M, 4);
         try (NtkRegressor learner = ActiveFixtures.learned(kernel, labeled);
              Pool pool = Pool.of(kernel, ActiveFixtures.poolIds(M), candidates.x())) {
             PoolPosterior p = PoolPosterior.of(learner, pool);
@@ -148,8 +148,8 @@ class PoolPosteriorTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("kernels")
     void observingACandidateEqualsThePosteriorOfTheRefitWithoutIt(String name, FeatureKernel kernel) {
-        SyntheticData.Samples labeled = ActiveFixtures.data(N, 5);
-        SyntheticData.Samples candidates = ActiveFixtures.data(M, 6);
+        LabeledSamples labeled = ActiveFixtures.data(N, 5);
+        LabeledSamples candidates = ActiveFixtures.data(M, 6);
         try (NtkRegressor learner = ActiveFixtures.learned(kernel, labeled);
              Pool pool = Pool.of(kernel, ActiveFixtures.poolIds(M), candidates.x());
              NtkRegressor refit = ActiveFixtures.learned(kernel, labeled)) {
@@ -185,7 +185,7 @@ class PoolPosteriorTest {
     @Test
     void anEmptyLabeledSetGivesThePriorAndFiniteTimeIsRejected() {
         FeatureKernel kernel = ActiveFixtures.rbf();
-        SyntheticData.Samples candidates = ActiveFixtures.data(5, 8);
+        LabeledSamples candidates = ActiveFixtures.data(5, 8);
         try (NtkRegressor learner = new NtkRegressor(kernel, ActiveFixtures.classifier());
              Pool pool = Pool.of(kernel, ActiveFixtures.poolIds(5), candidates.x())) {
             PoolPosterior p = PoolPosterior.of(learner, pool);

@@ -43,8 +43,8 @@ class SelectorTest {
     void greedyBatchEqualsSequentialPicksWithExplicitRefits(AcquisitionKind kind, Aggregation aggregation,
                                                             String kernelName) {
         FeatureKernel kernel = kernelName.equals("rbf") ? ActiveFixtures.rbf() : ActiveFixtures.ntk();
-        SyntheticData.Samples labeled = ActiveFixtures.data(N, 21);
-        SyntheticData.Samples candidates = ActiveFixtures.data(M, 22);
+        LabeledSamples labeled = ActiveFixtures.data(N, 21);
+        LabeledSamples candidates = ActiveFixtures.data(M, 22);
         List<String> ids = ActiveFixtures.poolIds(M);
         Query greedy;
         try (NtkRegressor learner = ActiveFixtures.learned(kernel, labeled);
@@ -73,7 +73,7 @@ class SelectorTest {
                 pool.remove(id);
                 // refit from scratch on the labeled set and every pick so far under its guessed label
                 learner.close();
-                learner = ActiveFixtures.learned(kernel, new SyntheticData.Samples(pickedX.toArray(double[][]::new),
+                learner = ActiveFixtures.learned(kernel, new LabeledSamples(pickedX.toArray(double[][]::new),
                         pickedLabels.stream().mapToInt(Integer::intValue).toArray(), ActiveFixtures.C));
             }
         } finally {
@@ -91,8 +91,8 @@ class SelectorTest {
     @Test
     void topKTakesTheBestScoresOfOneScoringAndGreedyAvoidsNearDuplicates() {
         FeatureKernel kernel = ActiveFixtures.rbf();
-        SyntheticData.Samples labeled = ActiveFixtures.data(N, 31);
-        SyntheticData.Samples candidates = ActiveFixtures.data(M, 32);
+        LabeledSamples labeled = ActiveFixtures.data(N, 31);
+        LabeledSamples candidates = ActiveFixtures.data(M, 32);
         VarianceUtility variance = new VarianceUtility();
         try (NtkRegressor learner = ActiveFixtures.learned(kernel, labeled)) {
             int mostUncertain;
@@ -138,7 +138,7 @@ class SelectorTest {
             assertThat(k.measure(1).kind()).isEqualTo(k);
         }
         FeatureKernel kernel = ActiveFixtures.rbf();
-        SyntheticData.Samples candidates = ActiveFixtures.data(M, 41);
+        LabeledSamples candidates = ActiveFixtures.data(M, 41);
         try (NtkRegressor learner = ActiveFixtures.learned(kernel, ActiveFixtures.data(N, 40));
              Pool pool = Pool.of(kernel, ActiveFixtures.poolIds(M), candidates.x())) {
             Query a = QueryStrategy.of(AcquisitionKind.RANDOM, 5).query(learner, pool, 6);
@@ -151,7 +151,7 @@ class SelectorTest {
     @Test
     void marginAndEntropyScoresFollowTheirDefinitions() {
         FeatureKernel kernel = ActiveFixtures.rbf();
-        SyntheticData.Samples candidates = ActiveFixtures.data(8, 51);
+        LabeledSamples candidates = ActiveFixtures.data(8, 51);
         try (NtkRegressor learner = ActiveFixtures.learned(kernel, ActiveFixtures.data(N, 50));
              Pool pool = Pool.of(kernel, ActiveFixtures.poolIds(8), candidates.x())) {
             PoolPosterior p = PoolPosterior.of(learner, pool);
