@@ -39,8 +39,9 @@ import picocli.CommandLine.Option;
             "                      finite times exact leave-one-out (loo) or GCV (gcv)",
             "  meta-hp-own         (--min-own-labels <= --shots) each task's own choice",
             "  meta-checkpoint     Reptile θ0 ← θ0 + ε·mean(Δθ), Δθ = J(X)ᵀC the",
-            "                      linearized fine-tune of each meta-task; default",
-            "                      hyper-parameters",
+            "                      linearized fine-tune of each meta-task (at the",
+            "                      meta-learned hyper-parameters, or --reptile-time /",
+            "                      --reptile-ridge); default hyper-parameters",
             "  meta-checkpoint+hp  that checkpoint, hyper-parameters re-learned on it",
             "  oracle              per task the best grid point by its query labels",
             "  oracle-meta-checkpoint   (a lower bound for any choice from the grid)",
@@ -118,6 +119,16 @@ final class MetaSimCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int reptileEpochs;
 
+    @Option(names = "--reptile-time",
+            description = "Reptile averages the Δθ of a gradient flow for this η·t (default: the meta-learned "
+                    + "hyper-parameters).")
+    Double reptileTime;
+
+    @Option(names = "--reptile-ridge",
+            description = "Reptile averages the Δθ of the t = ∞ ridge solution with this λ (default: the "
+                    + "meta-learned hyper-parameters).")
+    Double reptileRidge;
+
     @Option(names = "--dtype", defaultValue = "float64",
             description = "Precision of the network passes: float32 | float64 (default: ${DEFAULT-VALUE}).")
     String dtype;
@@ -158,6 +169,15 @@ final class MetaSimCommand implements Callable<Integer> {
         if (!(reptileStep > 0) || !Double.isFinite(reptileStep)) {
             throw new IllegalArgumentException("--reptile-step: expected a finite ε > 0, got " + reptileStep);
         }
+        if (reptileTime != null && reptileRidge != null) {
+            throw new IllegalArgumentException("--reptile-time and --reptile-ridge: give at most one");
+        }
+        if (reptileTime != null && (!(reptileTime > 0) || !Double.isFinite(reptileTime))) {
+            throw new IllegalArgumentException("--reptile-time: expected a finite η·t > 0, got " + reptileTime);
+        }
+        if (reptileRidge != null && (!(reptileRidge > 0) || !Double.isFinite(reptileRidge))) {
+            throw new IllegalArgumentException("--reptile-ridge: expected a finite λ > 0, got " + reptileRidge);
+        }
         double[] ridgeGrid = ridges != null ? ridges : MetaLearner.logSpace(-4, 2, 1);
         double[] timeGrid = times != null ? times : MetaLearner.logSpace(-3, 3, 2);
         for (double r : ridgeGrid) {
@@ -181,7 +201,9 @@ final class MetaSimCommand implements Callable<Integer> {
         HyperParameters defaults = HyperParameters.defaults();
         List<HyperParameters> grid = MetaLearner.grid(ridgeGrid, timeGrid, defaults.ridge());
         MetaSimulation.Settings settings = new MetaSimulation.Settings(shots, queries, metaTasks, evalTasks, seed,
-                ntkMode, grid, defaults, score, minOwnLabels, reptileStep, reptileBatch, reptileEpochs);
+                ntkMode, grid, defaults, score, minOwnLabels, reptileStep, reptileBatch, reptileEpochs,
+                reptileTime != null ? HyperParameters.flow(reptileTime, defaults.ridge())
+                        : reptileRidge != null ? HyperParameters.ridge(reptileRidge) : null);
         MetaSimulation.Result result = MetaSimulation.run(network, settings);
 
         StringBuilder csv = new StringBuilder("method,checkpoint_version,hyper_parameters,query_mse,stderr,tasks,shots\n");
@@ -218,6 +240,7 @@ final class MetaSimCommand implements Callable<Integer> {
         json.put("meta_hyper_parameters", result.metaHyperParameters().toString());
         if (result.checkpoint() != null) {
             json.put("checkpoint_version", result.checkpoint().version());
+            json.put("reptile_hyper_parameters", result.reptileHyperParameters().toString());
             json.put("checkpoint_hyper_parameters", result.checkpointHyperParameters().toString());
         }
         ArrayNode rows = json.putArray("rows");

@@ -27,7 +27,8 @@ import java.util.function.ToIntFunction;
  *       {@code meta-hp-own} (with minOwnLabels ≤ shots): each task's own choice;</li>
  *   <li>{@code meta-checkpoint}: the checkpoint after Reptile steps ({@link Reptile}) over the
  *       meta-training tasks — each task's Δθ at the hyper-parameters meta-learned on θ0 with the
- *       settings' flow score — with the default hyper-parameters;</li>
+ *       settings' flow score, or at fixed {@code reptileHyperParameters} — with the default
+ *       hyper-parameters;</li>
  *   <li>{@code meta-checkpoint+hp}: that checkpoint with hyper-parameters re-learned under it;</li>
  *   <li>{@code oracle}, {@code oracle-meta-checkpoint}: per held-out task the candidate of least
  *       query error (it uses the query labels: a lower bound for any choice from the grid).</li>
@@ -54,10 +55,13 @@ public final class MetaSimulation {
      * @param reptileStep   ε of the Reptile step
      * @param reptileBatch  tasks per Reptile step
      * @param reptileEpochs passes over the meta-training tasks for Reptile (0: no checkpoint rows)
+     * @param reptileHyperParameters the adaptation whose Δθ Reptile averages; null: the
+     *                      hyper-parameters meta-learned on θ0
      */
     public record Settings(int shots, int queries, int metaTasks, int evalTasks, long seed, NtkMode mode,
                            List<HyperParameters> grid, HyperParameters defaults, FlowScore flowScore,
-                           int minOwnLabels, double reptileStep, int reptileBatch, int reptileEpochs) {
+                           int minOwnLabels, double reptileStep, int reptileBatch, int reptileEpochs,
+                           HyperParameters reptileHyperParameters) {
         public Settings {
             if (shots < 1 || queries < 1 || metaTasks < 1 || evalTasks < 1) {
                 throw new IllegalArgumentException("shots, queries, meta-tasks and eval-tasks must be >= 1");
@@ -71,6 +75,14 @@ public final class MetaSimulation {
             grid = List.copyOf(grid);
         }
 
+        /** Reptile with the meta-learned hyper-parameters. */
+        public Settings(int shots, int queries, int metaTasks, int evalTasks, long seed, NtkMode mode,
+                        List<HyperParameters> grid, HyperParameters defaults, FlowScore flowScore, int minOwnLabels,
+                        double reptileStep, int reptileBatch, int reptileEpochs) {
+            this(shots, queries, metaTasks, evalTasks, seed, mode, grid, defaults, flowScore, minOwnLabels,
+                    reptileStep, reptileBatch, reptileEpochs, null);
+        }
+
         /**
          * Defaults: 50 query points, trace kernel, default grid and hyper-parameters, exact LOO for
          * finite times, ε = 0.1, batch 10, 1 epoch.
@@ -82,12 +94,18 @@ public final class MetaSimulation {
 
         public Settings withReptile(double step, int batch, int epochs) {
             return new Settings(shots, queries, metaTasks, evalTasks, seed, mode, grid, defaults, flowScore,
-                    minOwnLabels, step, batch, epochs);
+                    minOwnLabels, step, batch, epochs, reptileHyperParameters);
         }
 
-        public Settings withQueries(int value) {
-            return new Settings(shots, value, metaTasks, evalTasks, seed, mode, grid, defaults, flowScore,
-                    minOwnLabels, reptileStep, reptileBatch, reptileEpochs);
+        /** Reptile averages the Δθ of this adaptation (null: the meta-learned one). */
+        public Settings withReptileHyperParameters(HyperParameters hp) {
+            return new Settings(shots, queries, metaTasks, evalTasks, seed, mode, grid, defaults, flowScore,
+                    minOwnLabels, reptileStep, reptileBatch, reptileEpochs, hp);
+        }
+
+        public Settings withFlowScore(FlowScore value) {
+            return new Settings(shots, queries, metaTasks, evalTasks, seed, mode, grid, defaults, value,
+                    minOwnLabels, reptileStep, reptileBatch, reptileEpochs, reptileHyperParameters);
         }
     }
 
@@ -96,8 +114,14 @@ public final class MetaSimulation {
                       int tasks) {
     }
 
-    public record Result(List<Row> rows, HyperParameters metaHyperParameters, HyperParameters checkpointHyperParameters,
-                         CheckpointUpdate checkpoint, double seconds) {
+    /**
+     * @param metaHyperParameters       learned on θ0 with the settings' flow score
+     * @param reptileHyperParameters    the adaptation Reptile averaged (null without Reptile)
+     * @param checkpointHyperParameters learned on the meta-learned checkpoint (null without Reptile)
+     * @param checkpoint                the meta-learned checkpoint (null without Reptile)
+     */
+    public record Result(List<Row> rows, HyperParameters metaHyperParameters, HyperParameters reptileHyperParameters,
+                         HyperParameters checkpointHyperParameters, CheckpointUpdate checkpoint, double seconds) {
         public Row row(String method) {
             return rows.stream().filter(r -> r.method().equals(method)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no row " + method));
@@ -152,15 +176,16 @@ public final class MetaSimulation {
         rows.addAll(evaluate(0, k0, eval, candidates, at0, labels0));
 
         if (s.reptileEpochs() == 0) {
-            return new Result(rows, hp0, null, null, (System.nanoTime() - start) / 1e9);
+            return new Result(rows, hp0, null, null, null, (System.nanoTime() - start) / 1e9);
         }
+        HyperParameters inner = s.reptileHyperParameters() != null ? s.reptileHyperParameters() : hp0;
         Reptile reptile = new Reptile(initial, 0, s.reptileStep());
         for (int epoch = 0; epoch < s.reptileEpochs(); epoch++) {
             for (Sinusoids.Task task : train) {
                 FeatureKernel k = new EmpiricalNtkKernel(reptile.network(), s.mode());
                 TaskFit fit = TaskFit.of(k, task, false);
                 try (Matrix x = task.supportInputs()) {
-                    reptile.accumulate(Displacement.of(reptile.network(), x, fit.spectrum.coefficients(hp0)));
+                    reptile.accumulate(Displacement.of(reptile.network(), x, fit.spectrum.coefficients(inner)));
                 }
                 if (reptile.pending() == s.reptileBatch()) {
                     reptile.step();
@@ -187,7 +212,7 @@ public final class MetaSimulation {
         int oracleAt = rows.size() - 1; // keep the oracles last
         rows.addAll(oracleAt, checkpointRows.subList(0, 2));
         rows.add(checkpointRows.get(2));
-        return new Result(rows, hp0, hpF, reptile.checkpoint(), (System.nanoTime() - start) / 1e9);
+        return new Result(rows, hp0, inner, hpF, reptile.checkpoint(), (System.nanoTime() - start) / 1e9);
     }
 
     private static List<Sinusoids.Task> tasks(long seed, int count, Settings s) {
