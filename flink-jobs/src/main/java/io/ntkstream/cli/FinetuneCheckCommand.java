@@ -79,7 +79,7 @@ final class FinetuneCheckCommand implements Callable<Integer> {
         int outputs = network.outputDim();
         try (Matrix x = Inputs.samples(trainX, network.inputDim(), Precision.FLOAT64, "--train-x");
              Matrix test = Inputs.samples(testX, network.inputDim(), Precision.FLOAT64, "--test-x")) {
-            double[][] y = targets(trainY, x.cols(), outputs);
+            double[][] y = Inputs.regressionTargets(trainY, x.cols(), outputs, "--train-y");
             FineTuneCheck.Result r = FineTuneCheck.run(network, x, y, test, lr, steps);
             if (outGd != null) {
                 Npy.writeMatrix(outGd, r.finetuned(), DType.FLOAT64);
@@ -112,33 +112,5 @@ final class FinetuneCheckCommand implements Callable<Integer> {
             System.out.println(json);
         }
         return 0;
-    }
-
-    /** Float targets (n, O), or (n,) when O = 1. */
-    private static double[][] targets(Path file, int n, int outputs) {
-        NdArray a = Npy.read(file);
-        String expected = "(" + n + ", " + outputs + ")" + (outputs == 1 ? " or (" + n + ",)" : "");
-        if (a.dtype() != DType.FLOAT64 && a.dtype() != DType.FLOAT32) {
-            throw new IllegalArgumentException("--train-y " + file + ": expected float targets of shape " + expected
-                    + ", got " + a.dtype().numpyName() + " values");
-        }
-        boolean vector = a.shape().length == 1 && outputs == 1 && a.shape()[0] == n;
-        if (!vector && (a.shape().length != 2 || a.shape()[0] != n || a.shape()[1] != outputs)) {
-            throw new IllegalArgumentException("--train-y " + file + ": expected shape " + expected
-                    + " (one row per --train-x sample, one column per network output), got "
-                    + NdArray.formatShape(a.shape()));
-        }
-        double[][] y = new double[n][outputs];
-        for (int i = 0; i < n; i++) {
-            for (int o = 0; o < outputs; o++) {
-                double v = a.values()[i * outputs + o];
-                if (!Double.isFinite(v)) {
-                    throw new IllegalArgumentException("--train-y " + file + ": contains NaN or infinite values (row "
-                            + i + ")");
-                }
-                y[i][o] = v;
-            }
-        }
-        return y;
     }
 }

@@ -51,4 +51,36 @@ final class Inputs {
         }
         return Matrix.fromColumnMajor(precision, a.shape()[1], a.shape()[0], a.values());
     }
+
+    /**
+     * Float regression targets from an (n, O) .npy, or (n,) when O = 1, checked against the sample
+     * count and the network's outputs.
+     */
+    static double[][] regressionTargets(Path file, int n, int outputs, String option) {
+        NdArray a = Npy.read(file);
+        String expected = "(" + n + ", " + outputs + ")" + (outputs == 1 ? " or (" + n + ",)" : "");
+        if (a.dtype() != io.ntkstream.data.DType.FLOAT64 && a.dtype() != io.ntkstream.data.DType.FLOAT32) {
+            throw new IllegalArgumentException(option + " " + file + ": expected float targets of shape " + expected
+                    + ", got " + a.dtype().numpyName() + " values"
+                    + (a.dtype() == io.ntkstream.data.DType.INT64 || a.dtype() == io.ntkstream.data.DType.INT32
+                    ? "; integer class labels need --classes" : ""));
+        }
+        boolean vector = a.shape().length == 1 && outputs == 1 && a.shape()[0] == n;
+        if (!vector && (a.shape().length != 2 || a.shape()[0] != n || a.shape()[1] != outputs)) {
+            throw new IllegalArgumentException(option + " " + file + ": expected shape " + expected
+                    + " (one row per sample, one column per network output), got " + NdArray.formatShape(a.shape()));
+        }
+        double[][] y = new double[n][outputs];
+        for (int i = 0; i < n; i++) {
+            for (int o = 0; o < outputs; o++) {
+                double v = a.values()[i * outputs + o];
+                if (!Double.isFinite(v)) {
+                    throw new IllegalArgumentException(option + " " + file + ": contains NaN or infinite values (row "
+                            + i + ")");
+                }
+                y[i][o] = v;
+            }
+        }
+        return y;
+    }
 }

@@ -137,7 +137,7 @@ final class RegressCommand implements Callable<Integer> {
             double[][] y = null;
             long[] trainLabels = null;
             if (classes == null) {
-                y = regressionTargets(n, outputs);
+                y = Inputs.regressionTargets(trainY, n, outputs, "--train-y");
             } else {
                 trainLabels = classLabels(n, classes);
             }
@@ -224,35 +224,6 @@ final class RegressCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--mode: expected pseudo or trace (a scalar kernel), got '"
                     + s + "'");
         };
-    }
-
-    /** Float targets (n, O), or (n,) when O = 1. */
-    private double[][] regressionTargets(int n, int outputs) {
-        NdArray a = Npy.read(trainY);
-        String expected = "(" + n + ", " + outputs + ")" + (outputs == 1 ? " or (" + n + ",)" : "");
-        if (a.dtype() != DType.FLOAT64 && a.dtype() != DType.FLOAT32) {
-            throw new IllegalArgumentException("--train-y " + trainY + ": expected float targets of shape " + expected
-                    + ", got " + a.dtype().numpyName() + " values" + (a.dtype() == DType.INT64 || a.dtype() == DType.INT32
-                    ? "; integer class labels need --classes" : ""));
-        }
-        boolean vector = a.shape().length == 1 && outputs == 1 && a.shape()[0] == n;
-        if (!vector && (a.shape().length != 2 || a.shape()[0] != n || a.shape()[1] != outputs)) {
-            throw new IllegalArgumentException("--train-y " + trainY + ": expected shape " + expected
-                    + " (one row per --train-x sample, one column per network output), got "
-                    + NdArray.formatShape(a.shape()));
-        }
-        double[][] y = new double[n][outputs];
-        for (int i = 0; i < n; i++) {
-            for (int o = 0; o < outputs; o++) {
-                double v = a.values()[i * outputs + o];
-                if (!Double.isFinite(v)) {
-                    throw new IllegalArgumentException("--train-y " + trainY + ": contains NaN or infinite values (row "
-                            + i + ")");
-                }
-                y[i][o] = v;
-            }
-        }
-        return y;
     }
 
     /** Integer labels (n,) in [0, C). */
