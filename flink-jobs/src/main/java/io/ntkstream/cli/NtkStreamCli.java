@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             FinetuneCheckCommand.class,
             InitCommand.class,
             RandomInputsCommand.class,
+            SyntheticClassesCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class NtkStreamCli {
