@@ -1,5 +1,6 @@
 package io.ntkstream.kernel;
 
+import io.ntkstream.testing.DenseReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

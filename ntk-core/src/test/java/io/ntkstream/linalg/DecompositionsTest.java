@@ -1,5 +1,6 @@
 package io.ntkstream.linalg;
 
+import io.ntkstream.testing.DenseReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Decompositions against references computed here with plain Java double loops (no ND4J): row-major
- * {@code double[][]} matrices, products, Gaussian elimination with partial pivoting.
+ * {@code double[][]} matrices; products and Gaussian elimination with partial pivoting from {@link DenseReference}.
  */
 class DecompositionsTest {
 
@@ -74,21 +75,6 @@ class DecompositionsTest {
         return a;
     }
 
-    static double[][] multiply(double[][] a, double[][] b) {
-        int n = a.length;
-        int k = b.length;
-        int m = b[0].length;
-        double[][] c = new double[n][m];
-        for (int i = 0; i < n; i++) {
-            for (int p = 0; p < k; p++) {
-                double aip = a[i][p];
-                for (int j = 0; j < m; j++) {
-                    c[i][j] += aip * b[p][j];
-                }
-            }
-        }
-        return c;
-    }
 
     static double[][] transpose(double[][] a) {
         double[][] t = new double[a[0].length][a.length];
@@ -129,55 +115,6 @@ class DecompositionsTest {
         return Math.sqrt(s) / frobenius(expected);
     }
 
-    /** Solves A·X = B by Gaussian elimination with partial pivoting (copies its inputs). */
-    static double[][] gaussianSolve(double[][] a0, double[][] b0) {
-        int n = a0.length;
-        int k = b0[0].length;
-        double[][] a = new double[n][];
-        double[][] b = new double[n][];
-        for (int i = 0; i < n; i++) {
-            a[i] = a0[i].clone();
-            b[i] = b0[i].clone();
-        }
-        for (int col = 0; col < n; col++) {
-            int pivot = col;
-            for (int r = col + 1; r < n; r++) {
-                if (Math.abs(a[r][col]) > Math.abs(a[pivot][col])) {
-                    pivot = r;
-                }
-            }
-            double[] t = a[col];
-            a[col] = a[pivot];
-            a[pivot] = t;
-            t = b[col];
-            b[col] = b[pivot];
-            b[pivot] = t;
-            for (int r = col + 1; r < n; r++) {
-                double f = a[r][col] / a[col][col];
-                if (f == 0.0) {
-                    continue;
-                }
-                for (int c = col; c < n; c++) {
-                    a[r][c] -= f * a[col][c];
-                }
-                for (int c = 0; c < k; c++) {
-                    b[r][c] -= f * b[col][c];
-                }
-            }
-        }
-        double[][] x = new double[n][k];
-        for (int r = n - 1; r >= 0; r--) {
-            for (int c = 0; c < k; c++) {
-                double s = b[r][c];
-                for (int j = r + 1; j < n; j++) {
-                    s -= a[r][j] * x[j][c];
-                }
-                x[r][c] = s / a[r][r];
-            }
-        }
-        return x;
-    }
-
     // ---- Cholesky -----------------------------------------------------------------------------
 
     static Stream<Arguments> sizes() {
@@ -199,7 +136,7 @@ class DecompositionsTest {
                     assertThat(l[i][j]).as("upper (%d, %d)", i, j).isEqualTo(0.0);
                 }
             }
-            assertThat(relativeDifference(multiply(l, transpose(l)), a)).isLessThanOrEqualTo(1e-12);
+            assertThat(relativeDifference(DenseReference.multiply(l, transpose(l)), a)).isLessThanOrEqualTo(1e-12);
             assertThat(toArray(am)).as("input untouched").isDeepEqualTo(a);
         }
     }
@@ -215,7 +152,7 @@ class DecompositionsTest {
         }
         try (Matrix am = toMatrix(garbage); Matrix lm = Decompositions.cholesky(am)) {
             double[][] l = toArray(lm);
-            assertThat(relativeDifference(multiply(l, transpose(l)), a)).isLessThanOrEqualTo(1e-12);
+            assertThat(relativeDifference(DenseReference.multiply(l, transpose(l)), a)).isLessThanOrEqualTo(1e-12);
         }
     }
 
@@ -297,7 +234,7 @@ class DecompositionsTest {
             assertThat(xm.cols()).isEqualTo(k);
             double[][] l = toArray(lm);
             double[][] op = transpose ? transpose(l) : l;
-            assertThat(relativeDifference(multiply(op, toArray(xm)), b)).isLessThanOrEqualTo(1e-12);
+            assertThat(relativeDifference(DenseReference.multiply(op, toArray(xm)), b)).isLessThanOrEqualTo(1e-12);
             assertThat(toArray(bm)).as("b untouched").isDeepEqualTo(b);
             assertThat(toArray(lm)).as("l untouched").isDeepEqualTo(l);
         }
@@ -321,7 +258,7 @@ class DecompositionsTest {
         try (Matrix lm = toMatrix(full); Matrix bm = toMatrix(b);
                 Matrix xm = Decompositions.solveLowerTriangular(lm, bm, transpose)) {
             double[][] op = transpose ? transpose(l) : l;
-            assertThat(relativeDifference(multiply(op, toArray(xm)), b)).isLessThanOrEqualTo(1e-12);
+            assertThat(relativeDifference(DenseReference.multiply(op, toArray(xm)), b)).isLessThanOrEqualTo(1e-12);
         }
     }
 
@@ -343,11 +280,11 @@ class DecompositionsTest {
                 try (Matrix x = Decompositions.solveLowerTriangular(lView, bView, transpose)) {
                     double[][] ll = toArray(l);
                     double[][] op = transpose ? transpose(ll) : ll;
-                    assertThat(relativeDifference(multiply(op, toArray(x)), b)).isLessThanOrEqualTo(1e-12);
+                    assertThat(relativeDifference(DenseReference.multiply(op, toArray(x)), b)).isLessThanOrEqualTo(1e-12);
                 }
             }
             try (Matrix x = Decompositions.choleskySolve(lView, bView)) {
-                assertThat(relativeDifference(toArray(x), gaussianSolve(a, b))).isLessThanOrEqualTo(1e-12);
+                assertThat(relativeDifference(toArray(x), DenseReference.solve(a, b))).isLessThanOrEqualTo(1e-12);
             }
             bm.close();
             // cholesky and eigen of a view (offset into a wider matrix) work on the view's values only
@@ -378,9 +315,9 @@ class DecompositionsTest {
             double[][] b = randomMatrix(n, k, 5000 + n + k);
             try (Matrix am = toMatrix(a); Matrix lm = Decompositions.cholesky(am); Matrix bm = toMatrix(b);
                     Matrix xm = Decompositions.choleskySolve(lm, bm)) {
-                double[][] expected = gaussianSolve(a, b);
+                double[][] expected = DenseReference.solve(a, b);
                 assertThat(relativeDifference(toArray(xm), expected)).as("k = %d", k).isLessThanOrEqualTo(1e-12);
-                assertThat(relativeDifference(multiply(a, toArray(xm)), b)).isLessThanOrEqualTo(1e-12);
+                assertThat(relativeDifference(DenseReference.multiply(a, toArray(xm)), b)).isLessThanOrEqualTo(1e-12);
             }
         }
     }
@@ -409,7 +346,7 @@ class DecompositionsTest {
             for (int i = 1; i < n; i++) {
                 assertThat(values[i]).as("ascending at %d", i).isGreaterThanOrEqualTo(values[i - 1]);
             }
-            double[][] av = multiply(a, v);
+            double[][] av = DenseReference.multiply(a, v);
             double worstPair = 0;
             for (int c = 0; c < n; c++) {
                 for (int r = 0; r < n; r++) {
@@ -417,7 +354,7 @@ class DecompositionsTest {
                 }
             }
             assertThat(worstPair).as("max |A v - lambda v| (scale %s)", scale).isLessThanOrEqualTo(1e-10 * Math.max(1, scale));
-            double[][] vtv = multiply(transpose(v), v);
+            double[][] vtv = DenseReference.multiply(transpose(v), v);
             double worstOrtho = 0;
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {

@@ -1,5 +1,6 @@
 package io.ntkstream.meta;
 
+import io.ntkstream.testing.DenseReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -100,7 +101,7 @@ class DisplacementTest {
     }
 
     static void assertClose(double[][] actual, double[][] expected, double relative, String what) {
-        double scale = DenseMath.maxAbs(expected);
+        double scale = DenseReference.maxAbs(expected);
         for (int i = 0; i < expected.length; i++) {
             for (int o = 0; o < expected[i].length; o++) {
                 assertThat(actual[i][o]).as("%s [%d][%d]", what, i, o)

@@ -1,5 +1,6 @@
 package io.ntkstream.meta;
 
+import io.ntkstream.testing.DenseReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -95,16 +96,16 @@ class FineTuneCheckTest {
                 }
             }
             // μ_t = f0 + Θ(q,X)·Θ⁻¹(I − exp(−ηtΘ/n))·R
-            double[][] decay = DenseMath.expm(DenseMath.scaled(theta, -eta * steps / N));
-            double[][] moved = DenseMath.multiply(DenseMath.plusDiagonal(DenseMath.scaled(decay, -1), 1), res);
-            double[][] mu = DenseMath.multiply(cross, DenseMath.solve(theta, moved));
+            double[][] decay = DenseReference.expm(DenseReference.scaled(theta, -eta * steps / N));
+            double[][] moved = DenseReference.multiply(DenseReference.plusDiagonal(DenseReference.scaled(decay, -1), 1), res);
+            double[][] mu = DenseReference.multiply(cross, DenseReference.solve(theta, moved));
             // discrete: Θ⁻¹(I − (I − ηΘ/n)^S)·R
-            double[][] power = DenseMath.identity(m);
+            double[][] power = DenseReference.identity(m);
             for (int s = 0; s < steps; s++) {
-                power = DenseMath.multiply(power, DenseMath.plusDiagonal(DenseMath.scaled(theta, -eta / N), 1));
+                power = DenseReference.multiply(power, DenseReference.plusDiagonal(DenseReference.scaled(theta, -eta / N), 1));
             }
-            double[][] movedSteps = DenseMath.multiply(DenseMath.plusDiagonal(DenseMath.scaled(power, -1), 1), res);
-            double[][] muSteps = DenseMath.multiply(cross, DenseMath.solve(theta, movedSteps));
+            double[][] movedSteps = DenseReference.multiply(DenseReference.plusDiagonal(DenseReference.scaled(power, -1), 1), res);
+            double[][] muSteps = DenseReference.multiply(cross, DenseReference.solve(theta, movedSteps));
             double[][] f0q = DisplacementTest.f0(net, q);
             double[][] expected = new double[M][outputs];
             double[][] expectedSteps = new double[M][outputs];

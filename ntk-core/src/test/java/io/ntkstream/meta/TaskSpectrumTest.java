@@ -1,5 +1,6 @@
 package io.ntkstream.meta;
 
+import io.ntkstream.testing.DenseReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * {@link TaskSpectrum}'s closed forms against independent references: leave-one-out residuals
  * against n explicit refits (a {@link KernelState} built on the other n − 1 samples, predicting the
  * left-out one — Cholesky, no eigendecomposition; for the flow, its μ_t); GCV against the direct
- * dense formula with exp(−ηtK/n) by scaling-and-squaring Taylor ({@link DenseMath}); coefficients
+ * dense formula with exp(−ηtK/n) by scaling-and-squaring Taylor ({@link DenseReference}); coefficients
  * against the state's own α and μ_t; discrete steps against iterated gradient descent.
  * Network 3-32-32-2 erf (NTK parametrization), pseudo-NTK, n = 12, O = 2, float64.
  */
@@ -92,7 +93,7 @@ class TaskSpectrumTest {
     }
 
     static void assertClose(double[][] actual, double[][] expected, double relative, String what) {
-        double scale = Math.max(DenseMath.maxAbs(expected), 1e-300);
+        double scale = Math.max(DenseReference.maxAbs(expected), 1e-300);
         assertThat(actual.length).as(what + " rows").isEqualTo(expected.length);
         for (int i = 0; i < expected.length; i++) {
             for (int o = 0; o < expected[i].length; o++) {
@@ -149,8 +150,8 @@ class TaskSpectrumTest {
         double[][] k = state.gram();
         double[][] r = state.residuals();
         for (double flow : new double[] {0.0, 0.01, 1.0, 30.0}) {
-            double[][] decay = DenseMath.expm(DenseMath.scaled(k, -flow / N)); // I − H
-            double[][] fitted = DenseMath.multiply(decay, r);                  // (I − H)R
+            double[][] decay = DenseReference.expm(DenseReference.scaled(k, -flow / N)); // I − H
+            double[][] fitted = DenseReference.multiply(decay, r);                  // (I − H)R
             double num = 0;
             for (double[] row : fitted) {
                 for (double v : row) {
@@ -210,9 +211,9 @@ class TaskSpectrumTest {
         double eta = 0.05;
         int steps = 40;
         // function space on the training set: e ← e − (η/n)·K·e with e = f − Y, from e0 = −R
-        double[][] e = DenseMath.scaled(r, -1);
+        double[][] e = DenseReference.scaled(r, -1);
         for (int s = 0; s < steps; s++) {
-            double[][] ke = DenseMath.multiply(k, e);
+            double[][] ke = DenseReference.multiply(k, e);
             for (int i = 0; i < N; i++) {
                 for (int o = 0; o < O; o++) {
                     e[i][o] -= eta / N * ke[i][o];
@@ -225,7 +226,7 @@ class TaskSpectrumTest {
                 moved[i][o] = e[i][o] + r[i][o];
             }
         }
-        double[][] kc = DenseMath.multiply(k, spectrum.discreteCoefficients(eta, steps));
+        double[][] kc = DenseReference.multiply(k, spectrum.discreteCoefficients(eta, steps));
         assertClose(kc, moved, 1e-9, "K·C after discrete steps");
     }
 

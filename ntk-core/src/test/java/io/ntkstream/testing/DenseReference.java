@@ -1,16 +1,17 @@
-package io.ntkstream.kernel;
+package io.ntkstream.testing;
 
 /**
  * Plain dense float64 math written here for the tests, independent of the code under test and
  * of the library's linear algebra: Gaussian elimination with partial pivoting (solve, inverse,
  * log-determinant), the textbook Cholesky–Banachiewicz factorization, and the cyclic Jacobi
- * eigenvalue method for symmetric matrices.
+ * eigenvalue method for symmetric matrices, exp(A) by scaling and squaring. Shared by the kernel
+ * and meta tests.
  */
-final class DenseReference {
+public final class DenseReference {
     private DenseReference() {}
 
     /** X with A·X = B (B n x m), Gaussian elimination with partial pivoting. */
-    static double[][] solve(double[][] a, double[][] b) {
+    public static double[][] solve(double[][] a, double[][] b) {
         int n = a.length;
         int m = b[0].length;
         double[][] lu = copy(a);
@@ -46,7 +47,7 @@ final class DenseReference {
         return x;
     }
 
-    static double[] solve(double[][] a, double[] b) {
+    public static double[] solve(double[][] a, double[] b) {
         double[][] bm = new double[b.length][1];
         for (int i = 0; i < b.length; i++) {
             bm[i][0] = b[i];
@@ -59,12 +60,12 @@ final class DenseReference {
         return out;
     }
 
-    static double[][] inverse(double[][] a) {
+    public static double[][] inverse(double[][] a) {
         return solve(a, identity(a.length));
     }
 
     /** log |det A| by elimination with partial pivoting. */
-    static double logAbsDet(double[][] a) {
+    public static double logAbsDet(double[][] a) {
         int n = a.length;
         double[][] lu = copy(a);
         double s = 0;
@@ -88,7 +89,7 @@ final class DenseReference {
     }
 
     /** Lower-triangular L with L·Lᵀ = A (Cholesky–Banachiewicz), full n x n. */
-    static double[][] cholesky(double[][] a) {
+    public static double[][] cholesky(double[][] a) {
         int n = a.length;
         double[][] l = new double[n][n];
         for (int i = 0; i < n; i++) {
@@ -104,10 +105,10 @@ final class DenseReference {
     }
 
     /** Eigen-decomposition of a symmetric A by cyclic Jacobi rotations: {values[n]}, vectors as columns of V. */
-    record Eigen(double[] values, double[][] vectors) {
+    public record Eigen(double[] values, double[][] vectors) {
     }
 
-    static Eigen jacobiEigen(double[][] a0) {
+    public static Eigen jacobiEigen(double[][] a0) {
         int n = a0.length;
         double[][] a = copy(a0);
         double[][] v = identity(n);
@@ -165,7 +166,7 @@ final class DenseReference {
      * exp(A) by scaling and squaring: A/2^s with ‖A/2^s‖ ≤ 1/2, a Taylor series to 30 terms, then
      * s squarings (Higham's method without the Padé step).
      */
-    static double[][] expm(double[][] a) {
+    public static double[][] expm(double[][] a) {
         int n = a.length;
         double norm = 0;
         for (double[] r : a) {
@@ -200,7 +201,7 @@ final class DenseReference {
         return result;
     }
 
-    static double[][] multiply(double[][] a, double[][] b) {
+    public static double[][] multiply(double[][] a, double[][] b) {
         int n = a.length;
         int k = b.length;
         int m = b[0].length;
@@ -216,7 +217,7 @@ final class DenseReference {
         return c;
     }
 
-    static double[] multiply(double[][] a, double[] x) {
+    public static double[] multiply(double[][] a, double[] x) {
         double[] y = new double[a.length];
         for (int i = 0; i < a.length; i++) {
             for (int j = 0; j < x.length; j++) {
@@ -226,7 +227,19 @@ final class DenseReference {
         return y;
     }
 
-    static double[][] plusDiagonal(double[][] a, double d) {
+    /** s·A, a new matrix. */
+    public static double[][] scaled(double[][] a, double s) {
+        double[][] c = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            c[i] = a[i].clone();
+            for (int j = 0; j < c[i].length; j++) {
+                c[i][j] *= s;
+            }
+        }
+        return c;
+    }
+
+    public static double[][] plusDiagonal(double[][] a, double d) {
         double[][] c = copy(a);
         for (int i = 0; i < c.length; i++) {
             c[i][i] += d;
@@ -234,7 +247,7 @@ final class DenseReference {
         return c;
     }
 
-    static double[][] identity(int n) {
+    public static double[][] identity(int n) {
         double[][] id = new double[n][n];
         for (int i = 0; i < n; i++) {
             id[i][i] = 1;
@@ -242,7 +255,7 @@ final class DenseReference {
         return id;
     }
 
-    static double[][] copy(double[][] a) {
+    public static double[][] copy(double[][] a) {
         double[][] c = new double[a.length][];
         for (int i = 0; i < a.length; i++) {
             c[i] = a[i].clone();
@@ -250,7 +263,7 @@ final class DenseReference {
         return c;
     }
 
-    static double maxAbs(double[][] a) {
+    public static double maxAbs(double[][] a) {
         double m = 0;
         for (double[] r : a) {
             for (double v : r) {
