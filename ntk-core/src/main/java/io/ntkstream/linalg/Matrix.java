@@ -350,18 +350,6 @@ public final class Matrix implements AutoCloseable {
         read((long) c * rows, dst, 0, rows);
     }
 
-    /** Row-major copy of the values (the .npy layout). */
-    public double[] toRowMajor() {
-        double[] a = toColumnMajor();
-        double[] out = new double[a.length];
-        for (int c = 0; c < cols; c++) {
-            for (int r = 0; r < rows; r++) {
-                out[r * cols + c] = a[c * rows + r];
-            }
-        }
-        return out;
-    }
-
     /** Column-major copy of the values. */
     public double[] toColumnMajor() {
         double[] out = new double[Math.toIntExact(length())];
