@@ -255,6 +255,29 @@ public final class NtkRegressor implements AutoCloseable {
         return bytes.toByteArray();
     }
 
+    /**
+     * A learner from its rows (as {@code state().records()} gave them, e.g. read back from a
+     * streaming state backend), with no kernel evaluation; {@code kernel} must be the one the rows
+     * were computed with.
+     */
+    public static NtkRegressor restore(FeatureKernel kernel, RegressorSettings settings, List<SampleRecord> rows) {
+        return new NtkRegressor(kernel, settings,
+                KernelState.restore(kernel, settings.ridge(), settings.jitterTolerance(), rows));
+    }
+
+    /**
+     * The same samples under another kernel (a new checkpoint version): features, f0, Gram and
+     * Cholesky recomputed from the stored raw inputs and targets, in order. This learner is unchanged.
+     */
+    public NtkRegressor rebuild(FeatureKernel newKernel) {
+        if (newKernel.inputDim() != kernel.inputDim() || newKernel.outputs() != kernel.outputs()) {
+            throw new IllegalArgumentException("new kernel has input_dim " + newKernel.inputDim() + ", O "
+                    + newKernel.outputs() + "; the stored samples have input_dim " + kernel.inputDim() + ", O "
+                    + kernel.outputs());
+        }
+        return new NtkRegressor(newKernel, settings, state.rebuild(newKernel));
+    }
+
     /** A learner from {@link #toBytes()}, on the kernel it was trained with. */
     public static NtkRegressor fromBytes(FeatureKernel kernel, byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {

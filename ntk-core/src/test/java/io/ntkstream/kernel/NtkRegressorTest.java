@@ -206,6 +206,28 @@ class NtkRegressorTest {
     }
 
     @Test
+    void restoringFromRowsKeepsPredictionsAndRebuildingEqualsLearningFromScratchWithTheNewKernel() {
+        SplittableRandom r = new SplittableRandom(5);
+        RegressorSettings settings = RegressorSettings.defaults().withRidge(1e-2);
+        RbfKernel newKernel = new RbfKernel(D, 2, 0.5, 2.0);
+        try (NtkRegressor a = new NtkRegressor(rbf(), settings); NtkRegressor fresh = new NtkRegressor(newKernel, settings);
+             Matrix q = columns(List.of(x(r), x(r), x(r)))) {
+            for (int i = 0; i < 12; i++) {
+                double[] xi = x(r);
+                a.learnOne("k" + i, xi, new double[] {xi[0] * xi[1], xi[1]});
+                fresh.learnOne("k" + i, xi, new double[] {xi[0] * xi[1], xi[1]});
+            }
+            try (NtkRegressor restored = NtkRegressor.restore(rbf(), settings, a.state().records());
+                 NtkRegressor rebuilt = a.rebuild(newKernel)) {
+                assertSamePredictions(restored.predict(q), a.predict(q), 0.0);
+                assertThat(rebuilt.state().ids()).isEqualTo(a.state().ids());
+                assertSamePredictions(rebuilt.predict(q), fresh.predict(q), 1e-9);
+            }
+            assertThatThrownBy(() -> a.rebuild(new RbfKernel(D + 1, 2, 0.5, 2.0))).hasMessageContaining("input_dim");
+        }
+    }
+
+    @Test
     void argumentErrors() {
         try (NtkRegressor a = new NtkRegressor(rbf())) {
             a.learnOne("a", new double[] {0, 0}, new double[] {1, 1});
