@@ -1,0 +1,144 @@
+package io.ntkstream.job;
+
+import io.ntkstream.kafka.DeadLetter;
+import io.ntkstream.kafka.ModelEvent;
+import io.ntkstream.kafka.OutputFormats;
+import io.ntkstream.kafka.OutputRecord;
+import io.ntkstream.kafka.OutputRecordSerializer;
+import io.ntkstream.kafka.RawRecord;
+import io.ntkstream.kafka.RawRecordDeserializer;
+import io.ntkstream.kafka.RecordDecoder;
+import io.ntkstream.kafka.TaskEvent;
+import io.ntkstream.kafka.Topics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The streaming job graph:
+ * <pre>
+ * Kafka (samples, pool, queries, control, models) ─► decode ─► keyBy(task) ─► task learner ─┬─► Kafka sink
+ *                                   │ models ── broadcast ──────────────────┘               │   (exactly once,
+ *                                   └ dead letters ────────────────────────────────────────►┘    by topic)
+ * </pre>
+ * Every operator has a stable uid, so a savepoint or checkpoint can be restored into a newer build.
+ */
+public final class NtkStreamJob {
+    public static final String JOB_NAME = "ntkstream";
+
+    private NtkStreamJob() {
+    }
+
+    /** The Flink configuration the job needs: RocksDB incremental checkpoints, retained on cancel. */
+    public static Configuration flinkConfiguration(JobConfig config) {
+        Configuration c = new Configuration();
+        c.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        c.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+        c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.flink.checkpointDir);
+        c.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, java.time.Duration.ofMillis(config.flink.checkpointIntervalMs));
+        for (Map.Entry<String, String> e : config.flink.configuration.entrySet()) {
+            c.setString(e.getKey(), e.getValue());
+        }
+        return c;
+    }
+
+    /**
+     * Starts the job on an in-process Flink cluster (MiniCluster) bound to 127.0.0.1 only, with
+     * the RocksDB backend and checkpointing on, and returns without waiting for it to end.
+     * {@code restoreFrom} (a checkpoint or savepoint path, or null) resumes from saved state.
+     */
+    public static JobClient startLocal(JobConfig config, TaskFailureInjector injector, String restoreFrom)
+            throws Exception {
+        Configuration c = flinkConfiguration(config);
+        for (String key : List.of("jobmanager.bind-host", "jobmanager.rpc.address", "taskmanager.bind-host",
+                "taskmanager.host", "rest.bind-address", "rest.address")) {
+            if (!config.flink.configuration.containsKey(key)) {
+                c.setString(key, "127.0.0.1");
+            }
+        }
+        if (!config.flink.configuration.containsKey("restart-strategy.type")) {
+            c.setString("restart-strategy.type", "fixed-delay");
+            c.setString("restart-strategy.fixed-delay.attempts", "1000");
+            c.setString("restart-strategy.fixed-delay.delay", "200 ms");
+        }
+        if (restoreFrom != null) {
+            c.setString("execution.state-recovery.path", restoreFrom);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.flink.parallelism, c);
+        build(env, config, injector);
+        return env.executeAsync(JOB_NAME);
+    }
+
+    /** Adds the job to {@code env} (whose configuration should include {@link #flinkConfiguration}). */
+    public static void build(StreamExecutionEnvironment env, JobConfig config, TaskFailureInjector injector) {
+        Topics topics = config.topics.toTopics();
+        env.setParallelism(config.flink.parallelism);
+
+        List<String> inputs = new ArrayList<>(topics.taskInputs());
+        inputs.add(topics.models());
+        KafkaSource<RawRecord> source = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(config.kafka.bootstrapServers)
+                .setGroupId(config.kafka.groupId)
+                .setTopics(inputs)
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperties(kafkaProperties(config))
+                .setProperty("isolation.level", "read_committed")
+                .build();
+        DataStream<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka-inputs")
+                .uid("kafka-inputs");
+
+        SingleOutputStreamOperator<TaskEvent> events = raw
+                .process(new DecodeFunction(new RecordDecoder(topics, config.limits.toDecoderLimits())))
+                .uid("decode").name("decode + validate");
+        BroadcastStream<ModelEvent> models = events.getSideOutput(DecodeFunction.MODELS)
+                .broadcast(TaskLearnerFunction.MODELS);
+        DataStream<OutputRecord> taskOutputs = events
+                .keyBy(e -> e.task)
+                .connect(models)
+                .process(new TaskLearnerFunction(config, injector), TypeInformation.of(OutputRecord.class))
+                .uid("task-learner").name("task learner (NTK regression, active learning)");
+        DataStream<OutputRecord> decodeDeadLetters = events.getSideOutput(DecodeFunction.DEAD_LETTERS)
+                .map(d -> deadLetterRecord(topics, d), TypeInformation.of(OutputRecord.class))
+                .uid("dead-letters").name("dead letters");
+
+        KafkaSink<OutputRecord> sink = KafkaSink.<OutputRecord>builder()
+                .setBootstrapServers(config.kafka.bootstrapServers)
+                .setKafkaProducerConfig(kafkaProperties(config))
+                .setProperty("transaction.timeout.ms", Long.toString(config.kafka.transactionTimeoutMs))
+                .setRecordSerializer(new OutputRecordSerializer())
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(config.kafka.transactionalIdPrefix)
+                .build();
+        taskOutputs.union(decodeDeadLetters).sinkTo(sink).uid("kafka-outputs").name("kafka outputs");
+    }
+
+    private static OutputRecord deadLetterRecord(Topics topics, DeadLetter d) {
+        return new OutputRecord(topics.deadLetter(), null, OutputFormats.deadLetter(d));
+    }
+
+    private static Properties kafkaProperties(JobConfig config) {
+        Properties p = new Properties();
+        p.putAll(config.kafka.properties);
+        return p;
+    }
+}

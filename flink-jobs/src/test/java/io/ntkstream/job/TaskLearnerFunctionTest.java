@@ -1,0 +1,261 @@
+package io.ntkstream.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ntkstream.kafka.EventKind;
+import io.ntkstream.kafka.ModelEvent;
+import io.ntkstream.kafka.OutputFormats;
+import io.ntkstream.kafka.OutputRecord;
+import io.ntkstream.kafka.TaskEvent;
+import io.ntkstream.kernel.EmpiricalNtkKernel;
+import io.ntkstream.kernel.NtkRegressor;
+import io.ntkstream.kernel.Prediction;
+import io.ntkstream.kernel.RegressorSettings;
+import io.ntkstream.linalg.Precision;
+import io.ntkstream.network.Activation;
+import io.ntkstream.network.Architecture;
+import io.ntkstream.network.Network;
+import io.ntkstream.network.Networks;
+import io.ntkstream.network.Parametrization;
+import io.ntkstream.network.checkpoint.CheckpointFiles;
+import io.ntkstream.data.DType;
+import io.ntkstream.ntk.NtkMode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The task operator in Flink's keyed-broadcast test harness on the RocksDB backend: buffering until
+ * the first model, snapshot → restore → identical outputs, a new model version ≡ a batch recompute,
+ * and dead letters for what only the task can check. References are computed directly with ntk-core.
+ */
+@SuppressWarnings("try") // the harness's close() may throw InterruptedException
+class TaskLearnerFunctionTest {
+    static final int D = 3;
+    static final int O = 2;
+    static final Architecture ARCH = Architecture.mlp(D, 64, 2, O, Activation.RELU, Parametrization.NTK, 1.4, 0.1);
+
+    @TempDir
+    Path dir;
+
+    ModelEvent model(long version, long seed) {
+        Path file = dir.resolve("v" + version + ".safetensors");
+        CheckpointFiles.write(file, Networks.randomTensors(ARCH, seed), DType.FLOAT64);
+        return new ModelEvent(version, ARCH.toJson(), file.toUri().toString());
+    }
+
+    static JobConfig config() {
+        JobConfig c = JobConfig.defaults();
+        c.learning.ridge = 1e-2;
+        return c;
+    }
+
+    static KeyedBroadcastOperatorTestHarness<String, TaskEvent, ModelEvent, OutputRecord> harness(
+            OperatorSubtaskState restoreFrom) throws Exception {
+        var op = new CoBroadcastWithKeyedOperator<>(new TaskLearnerFunction(config(), null),
+                List.of(TaskLearnerFunction.MODELS));
+        var h = new KeyedBroadcastOperatorTestHarness<String, TaskEvent, ModelEvent, OutputRecord>(op, e -> e.task,
+                Types.STRING, 1, 1, 0);
+        h.setStateBackend(new EmbeddedRocksDBStateBackend(true));
+        h.setup();
+        h.initializeState(restoreFrom);
+        h.open();
+        return h;
+    }
+
+    static TaskEvent event(EventKind kind, String task, String id, double[] x) {
+        TaskEvent e = new TaskEvent();
+        e.kind = kind;
+        e.task = task;
+        e.id = id;
+        e.x = x;
+        e.sourceTopic = "test";
+        e.raw = "{}";
+        return e;
+    }
+
+    static TaskEvent sample(String task, String id, double[] x, double[] y) {
+        TaskEvent e = event(EventKind.SAMPLE, task, id, x);
+        e.y = y;
+        return e;
+    }
+
+    static double[] x(SplittableRandom r) {
+        return new double[] {r.nextGaussian(), r.nextGaussian(), r.nextGaussian()};
+    }
+
+    static double[] y(double[] x) {
+        return new double[] {Math.sin(x[0]) + x[1], x[2] * x[0]};
+    }
+
+    static List<String> values(KeyedBroadcastOperatorTestHarness<?, ?, ?, OutputRecord> h, String topic) {
+        List<String> out = new ArrayList<>();
+        for (OutputRecord r : h.extractOutputValues()) {
+            if (r.topic.equals(topic)) {
+                out.add(r.value);
+            }
+        }
+        return out;
+    }
+
+    /** μ and σ² of a learner fitted directly with ntk-core on {@code xs, ys} under the model's checkpoint. */
+    Prediction reference(ModelEvent m, List<double[]> xs, List<double[]> ys, double[] query) {
+        Network net = Networks.fromTensors(ARCH, CheckpointFiles.read(Path.of(java.net.URI.create(m.paramsUri))),
+                Precision.FLOAT64);
+        try (NtkRegressor r = new NtkRegressor(new EmpiricalNtkKernel(net, NtkMode.PSEUDO),
+                RegressorSettings.defaults().withRidge(1e-2))) {
+            for (int i = 0; i < xs.size(); i++) {
+                r.learnOne("s" + i, xs.get(i), ys.get(i));
+            }
+            return r.predictOne(query);
+        }
+    }
+
+    static void assertMatches(String json, Prediction ref, int nTrain, long version) {
+        io.ntkstream.kafka.PredictionJson p = OutputFormats.readPrediction(json);
+        assertThat(p.nTrain()).isEqualTo(nTrain);
+        assertThat(p.modelVersion()).isEqualTo(version);
+        for (int o = 0; o < O; o++) {
+            assertThat(p.mean()[o]).isCloseTo(ref.mean()[o], org.assertj.core.data.Offset.offset(1e-9));
+        }
+        assertThat(p.variance()).isCloseTo(ref.variance(), org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    @Test
+    void recordsBeforeTheFirstModelAreBufferedInStateAndReplayedWhenItArrives() throws Exception {
+        SplittableRandom r = new SplittableRandom(1);
+        List<double[]> xs = new ArrayList<>();
+        List<double[]> ys = new ArrayList<>();
+        double[] q = x(r);
+        ModelEvent v1 = model(1, 11);
+        try (var h = harness(null)) {
+            for (int i = 0; i < 6; i++) {
+                xs.add(x(r));
+                ys.add(y(xs.get(i)));
+                h.processElement(sample("t", "s" + i, xs.get(i), ys.get(i)), 0);
+            }
+            h.processElement(event(EventKind.QUERY, "t", "q1", q), 0);
+            assertThat(h.extractOutputValues()).isEmpty();
+            // survives a snapshot while still waiting for a model
+            OperatorSubtaskState waiting = h.snapshot(1, 1);
+            try (var restored = harness(waiting)) {
+                restored.processBroadcastElement(v1, 0);
+                List<String> preds = values(restored, "ntk.predictions");
+                assertThat(preds).hasSize(1);
+                assertMatches(preds.get(0), reference(v1, xs, ys, q), 6, 1);
+            }
+        }
+    }
+
+    @Test
+    void snapshotThenRestoreGivesIdenticalOutputs() throws Exception {
+        SplittableRandom r = new SplittableRandom(2);
+        ModelEvent v1 = model(1, 21);
+        List<TaskEvent> before = new ArrayList<>();
+        List<TaskEvent> after = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            double[] xi = x(r);
+            String task = "t" + (i % 3);
+            (i < 15 ? before : after).add(sample(task, "s" + i, xi, y(xi)));
+            if (i % 4 == 0) {
+                (i < 15 ? before : after).add(event(EventKind.QUERY, task, "q" + i, x(r)));
+            }
+            if (i % 5 == 0) {
+                (i < 15 ? before : after).add(event(EventKind.POOL_ADD, task, "u" + i, x(r)));
+            }
+        }
+        TaskEvent pick = event(EventKind.PICK, "t0", "p1", null);
+        pick.pick = 2;
+        pick.strategy = "variance";
+        after.add(pick);
+        List<String> continued;
+        OperatorSubtaskState snapshot;
+        try (var h = harness(null)) {
+            h.processBroadcastElement(v1, 0);
+            for (TaskEvent e : before) {
+                h.processElement(e, 0);
+            }
+            snapshot = h.snapshot(1, 1);
+            int skip = h.extractOutputValues().size();
+            for (TaskEvent e : after) {
+                h.processElement(e, 0);
+            }
+            List<OutputRecord> all = h.extractOutputValues();
+            continued = all.subList(skip, all.size()).stream().map(o -> o.value).toList();
+        }
+        assertThat(continued).anyMatch(s -> s.contains("\"request_id\":\"p1\""));
+        try (var restored = harness(snapshot)) {
+            for (TaskEvent e : after) {
+                restored.processElement(e, 0);
+            }
+            assertThat(restored.extractOutputValues().stream().map(o -> o.value).toList()).isEqualTo(continued);
+        }
+    }
+
+    @Test
+    void aNewModelVersionRebuildsTheTaskFromItsRawSamples() throws Exception {
+        SplittableRandom r = new SplittableRandom(3);
+        ModelEvent v1 = model(1, 31);
+        ModelEvent v2 = model(2, 32);
+        List<double[]> xs = new ArrayList<>();
+        List<double[]> ys = new ArrayList<>();
+        double[] q = x(r);
+        try (var h = harness(null)) {
+            h.processBroadcastElement(v1, 0);
+            for (int i = 0; i < 10; i++) {
+                xs.add(x(r));
+                ys.add(y(xs.get(i)));
+                h.processElement(sample("t", "s" + i, xs.get(i), ys.get(i)), 0);
+            }
+            h.processElement(event(EventKind.QUERY, "t", "q1", q), 0);
+            h.processBroadcastElement(v2, 0);
+            h.processElement(event(EventKind.QUERY, "t", "q2", q), 0);
+            List<String> preds = values(h, "ntk.predictions");
+            assertMatches(preds.get(0), reference(v1, xs, ys, q), 10, 1);
+            assertMatches(preds.get(1), reference(v2, xs, ys, q), 10, 2);
+            // an older version is refused with a reason
+            h.processBroadcastElement(model(1, 33), 0);
+            assertThat(values(h, "ntk.dead-letter")).anyMatch(s -> s.contains("newer than the current 2"));
+        }
+    }
+
+    @Test
+    void whatOnlyTheTaskCanCheckGoesToTheDeadLetterTopicWithTheReason() throws Exception {
+        SplittableRandom r = new SplittableRandom(4);
+        try (var h = harness(null)) {
+            h.processBroadcastElement(new ModelEvent(1, ARCH.toJson(), dir.resolve("missing.safetensors").toUri()
+                    .toString()), 0);
+            h.processBroadcastElement(model(2, 41), 0);
+            double[] x0 = x(r);
+            h.processElement(sample("t", "s0", x0, y(x0)), 0);
+            h.processElement(sample("t", "s0", x0, y(x0)), 0);                       // duplicate id
+            h.processElement(sample("t", "s1", new double[] {1, 2}, y(x0)), 0);      // wrong input_dim
+            h.processElement(sample("t", "s2", x0, new double[] {1, 2, 3}), 0);      // wrong O
+            TaskEvent labeled = event(EventKind.SAMPLE, "t", "s3", x0);
+            labeled.label = 1;
+            h.processElement(labeled, 0);                                            // label on a regression task
+            h.processElement(event(EventKind.POOL_REMOVE, "t", "nope", null), 0);    // not in pool
+            TaskEvent margin = event(EventKind.PICK, "t", "p", null);
+            margin.pick = 1;
+            margin.strategy = "margin";
+            h.processElement(margin, 0);                                              // needs classes
+            List<String> dead = values(h, "ntk.dead-letter");
+            assertThat(dead).hasSize(7);
+            assertThat(dead.get(0)).contains("missing.safetensors");
+            assertThat(dead.get(1)).contains("already labeled");
+            assertThat(dead.get(2)).contains("input_dim = 3");
+            assertThat(dead.get(3)).contains("O = 2");
+            assertThat(dead.get(4)).contains("does regression");
+            assertThat(dead.get(5)).contains("not in task");
+            assertThat(dead.get(6)).contains("needs a classification task");
+        }
+    }
+}
