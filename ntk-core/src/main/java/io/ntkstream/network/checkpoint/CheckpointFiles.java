@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 
@@ -24,25 +25,47 @@ public final class CheckpointFiles {
     private CheckpointFiles() {
     }
 
+    private enum Format { SAFETENSORS, NPZ }
+
     /** Reads all tensors of a checkpoint, in file order. */
     public static Map<String, NamedTensor> read(Path path) {
         requireFile(path);
-        String name = lowerName(path);
-        if (name.endsWith(".safetensors")) {
-            return Safetensors.read(path);
+        Format format = formatByName(lowerName(path));
+        if (format == null) {
+            format = formatByMagic(sniff(path), path.toString());
         }
-        if (name.endsWith(".npz")) {
-            return Npz.read(path);
+        return format == Format.NPZ ? Npz.read(path) : Safetensors.read(path);
+    }
+
+    /**
+     * Reads all tensors, in file order, from the bytes of a whole checkpoint file (e.g. read from a
+     * remote file system). The format is chosen as for a path: by the extension of
+     * {@code fileName}, else by the magic bytes; {@code fileName} also names the source in errors.
+     */
+    public static Map<String, NamedTensor> read(String fileName, byte[] bytes) {
+        Format format = formatByName(fileName.toLowerCase(Locale.ROOT));
+        if (format == null) {
+            format = formatByMagic(Arrays.copyOf(bytes, Math.min(bytes.length, 16)), fileName);
         }
-        byte[] head = sniff(path);
+        return format == Format.NPZ ? Npz.read(bytes, fileName) : Safetensors.read(bytes, fileName);
+    }
+
+    private static Format formatByName(String lowerName) {
+        if (lowerName.endsWith(".safetensors")) {
+            return Format.SAFETENSORS;
+        }
+        return lowerName.endsWith(".npz") ? Format.NPZ : null;
+    }
+
+    private static Format formatByMagic(byte[] head, String src) {
         if (head.length >= 4 && head[0] == 'P' && head[1] == 'K'
                 && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6))) {
-            return Npz.read(path);
+            return Format.NPZ;
         }
         if (head.length >= 9 && head[8] == '{') {
             long n = ByteBuffer.wrap(head, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
             if (n > 1 && n <= Safetensors.MAX_HEADER) {
-                return Safetensors.read(path);
+                return Format.SAFETENSORS;
             }
         }
         String hint = "";
@@ -52,7 +75,7 @@ public final class CheckpointFiles {
             hint = " (it looks like a Python pickle, e.g. a legacy PyTorch file; convert it with "
                     + "safetensors.torch.save_file(model.state_dict(), 'model.safetensors'))";
         }
-        throw new CheckpointException(path + ": unrecognised checkpoint format (first bytes " + hex(head) + ")"
+        throw new CheckpointException(src + ": unrecognised checkpoint format (first bytes " + hex(head) + ")"
                 + hint + "; " + SUPPORTED);
     }
 

@@ -5,6 +5,7 @@ import io.ntkstream.data.DataFileException;
 import io.ntkstream.data.NdArray;
 import io.ntkstream.data.Npy;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +19,7 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -44,21 +46,8 @@ public final class Npz {
                 }
                 String member = e.getName();
                 String where = src + " member '" + member + "'";
-                if (!member.endsWith(".npy")) {
-                    throw new CheckpointException(where + " is not a .npy array; an .npz holds only name.npy members"
-                            + (member.endsWith("data.pkl")
-                            ? " (this looks like a PyTorch torch.save file; convert it with "
-                            + "safetensors.torch.save_file(model.state_dict(), 'model.safetensors'))" : ""));
-                }
-                byte[] bytes = memberBytes(zip, e, where);
-                NdArray a;
-                try {
-                    a = Npy.fromBytes(bytes, where);
-                } catch (DataFileException ex) {
-                    throw new CheckpointException(ex.getMessage(), ex);
-                }
-                String name = member.substring(0, member.length() - 4);
-                out.put(name, new NamedTensor(name, a.shape(), a.values(), a.dtype()));
+                checkMemberName(member, where);
+                add(out, member, memberBytes(zip, e, where), where);
             }
         } catch (ZipException e) {
             throw new CheckpointException(src + ": not a valid zip archive (" + e.getMessage()
@@ -67,6 +56,63 @@ public final class Npz {
             throw new CheckpointException(src + ": cannot read: " + e, e);
         }
         return out;
+    }
+
+    /**
+     * Reads all members, in archive order, from the bytes of a whole {@code .npz} file (e.g. read
+     * from a remote file system); {@code source} names it in error messages. Members are found by
+     * their local headers, as a stream reader does.
+     */
+    public static Map<String, NamedTensor> read(byte[] bytes, String source) {
+        if (!(bytes.length >= 4 && bytes[0] == 'P' && bytes[1] == 'K'
+                && ((bytes[2] == 3 && bytes[3] == 4) || (bytes[2] == 5 && bytes[3] == 6)))) {
+            throw new CheckpointException(source + ": not a valid zip archive (no zip signature at the start); "
+                    + "an .npz file is a zip of .npy members as written by np.savez");
+        }
+        Map<String, NamedTensor> out = new LinkedHashMap<>();
+        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bytes))) {
+            for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                if (e.isDirectory()) {
+                    continue;
+                }
+                String member = e.getName();
+                String where = source + " member '" + member + "'";
+                checkMemberName(member, where);
+                byte[] data;
+                try {
+                    data = zip.readAllBytes();
+                } catch (IOException ex) {
+                    throw new CheckpointException(where + " is corrupt: " + ex.getMessage(), ex);
+                }
+                add(out, member, data, where);
+            }
+        } catch (ZipException e) {
+            throw new CheckpointException(source + ": not a valid zip archive (" + e.getMessage()
+                    + "); an .npz file is a zip of .npy members as written by np.savez", e);
+        } catch (IOException e) {
+            throw new CheckpointException(source + ": cannot read: " + e, e);
+        }
+        return out;
+    }
+
+    private static void checkMemberName(String member, String where) {
+        if (!member.endsWith(".npy")) {
+            throw new CheckpointException(where + " is not a .npy array; an .npz holds only name.npy members"
+                    + (member.endsWith("data.pkl")
+                    ? " (this looks like a PyTorch torch.save file; convert it with "
+                    + "safetensors.torch.save_file(model.state_dict(), 'model.safetensors'))" : ""));
+        }
+    }
+
+    private static void add(Map<String, NamedTensor> out, String member, byte[] bytes, String where) {
+        NdArray a;
+        try {
+            a = Npy.fromBytes(bytes, where);
+        } catch (DataFileException ex) {
+            throw new CheckpointException(ex.getMessage(), ex);
+        }
+        String name = member.substring(0, member.length() - 4);
+        out.put(name, new NamedTensor(name, a.shape(), a.values(), a.dtype()));
     }
 
     private static byte[] memberBytes(ZipFile zip, ZipEntry e, String where) {

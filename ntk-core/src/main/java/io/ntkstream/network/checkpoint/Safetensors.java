@@ -45,45 +45,102 @@ public final class Safetensors {
     private record Entry(String name, DType dtype, int[] shape, long begin, long end) {
     }
 
+    /** Random-access reads from a file or an in-memory image. */
+    private interface Source {
+        long size() throws IOException;
+
+        ByteBuffer readAt(long pos, int len) throws IOException;
+
+        void readValues(long pos, DType dtype, double[] dst) throws IOException;
+    }
+
     /** Reads all tensors, in header order. */
     public static Map<String, NamedTensor> read(Path path) {
         String src = path.toString();
         try (FileChannel ch = CheckpointFiles.openRead(path)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new CheckpointException(src + " is truncated: it has " + size
-                        + " bytes, a safetensors file starts with an 8-byte header length");
-            }
-            long n = readAt(ch, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (n < 0 || n > size - 8) {
-                throw new CheckpointException(src + ": header length " + Long.toUnsignedString(n)
-                        + " (from the first 8 bytes) is larger than the file (" + size
-                        + " bytes); not a safetensors file, or truncated");
-            }
-            if (n > MAX_HEADER) {
-                throw new CheckpointException(src + ": header length " + n + " exceeds the limit of "
-                        + MAX_HEADER + " bytes");
-            }
-            List<Entry> entries = parseHeader(readAt(ch, 8, (int) n), src);
-            long dataStart = 8 + n;
-            long maxEnd = 0;
-            for (Entry e : entries) {
-                maxEnd = Math.max(maxEnd, e.end());
-            }
-            if (dataStart + maxEnd > size) {
-                throw new CheckpointException(src + " is truncated: header says data ends at byte "
-                        + (dataStart + maxEnd) + " but the file has " + size + " bytes");
-            }
-            Map<String, NamedTensor> out = new LinkedHashMap<>();
-            for (Entry e : entries) {
-                double[] v = new double[(int) NdArray.elementCount(e.shape())];
-                LittleEndianArrays.read(ch, dataStart + e.begin(), e.dtype(), v);
-                out.put(e.name(), new NamedTensor(e.name(), e.shape(), v, e.dtype()));
-            }
-            return out;
+            return read(new Source() {
+                @Override
+                public long size() throws IOException {
+                    return ch.size();
+                }
+
+                @Override
+                public ByteBuffer readAt(long pos, int len) throws IOException {
+                    return Safetensors.readAt(ch, pos, len);
+                }
+
+                @Override
+                public void readValues(long pos, DType dtype, double[] dst) throws IOException {
+                    LittleEndianArrays.read(ch, pos, dtype, dst);
+                }
+            }, src);
         } catch (IOException e) {
             throw new CheckpointException(src + ": cannot read: " + e, e);
         }
+    }
+
+    /**
+     * Reads all tensors, in header order, from the bytes of a whole safetensors file (e.g. read from
+     * a remote file system); {@code source} names it in error messages.
+     */
+    public static Map<String, NamedTensor> read(byte[] bytes, String source) {
+        try {
+            return read(new Source() {
+                @Override
+                public long size() {
+                    return bytes.length;
+                }
+
+                @Override
+                public ByteBuffer readAt(long pos, int len) {
+                    return ByteBuffer.wrap(bytes, (int) pos, len).slice();
+                }
+
+                @Override
+                public void readValues(long pos, DType dtype, double[] dst) {
+                    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+                    b.position(Math.toIntExact(pos));
+                    LittleEndianArrays.decode(b, dtype, dst, 0, dst.length);
+                }
+            }, source);
+        } catch (IOException e) {
+            throw new CheckpointException(source + ": cannot read: " + e, e);
+        }
+    }
+
+    private static Map<String, NamedTensor> read(Source in, String src) throws IOException {
+        long size = in.size();
+        if (size < 8) {
+            throw new CheckpointException(src + " is truncated: it has " + size
+                    + " bytes, a safetensors file starts with an 8-byte header length");
+        }
+        long n = in.readAt(0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (n < 0 || n > size - 8) {
+            throw new CheckpointException(src + ": header length " + Long.toUnsignedString(n)
+                    + " (from the first 8 bytes) is larger than the file (" + size
+                    + " bytes); not a safetensors file, or truncated");
+        }
+        if (n > MAX_HEADER) {
+            throw new CheckpointException(src + ": header length " + n + " exceeds the limit of "
+                    + MAX_HEADER + " bytes");
+        }
+        List<Entry> entries = parseHeader(in.readAt(8, (int) n), src);
+        long dataStart = 8 + n;
+        long maxEnd = 0;
+        for (Entry e : entries) {
+            maxEnd = Math.max(maxEnd, e.end());
+        }
+        if (maxEnd > size - dataStart) {
+            throw new CheckpointException(src + " is truncated: header says data ends at byte "
+                    + (dataStart + maxEnd) + " but the file has " + size + " bytes");
+        }
+        Map<String, NamedTensor> out = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            double[] v = new double[(int) NdArray.elementCount(e.shape())];
+            in.readValues(dataStart + e.begin(), e.dtype(), v);
+            out.put(e.name(), new NamedTensor(e.name(), e.shape(), v, e.dtype()));
+        }
+        return out;
     }
 
     private static List<Entry> parseHeader(ByteBuffer raw, String src) {
