@@ -109,14 +109,23 @@ class StreamingEndToEndTest {
     /** Runs the workload through the job and checks the committed outputs against the reference. */
     static void runAndVerify(String prefix, Path work, TaskFailureInjector injector, int perBatch, long pauseMs)
             throws Exception {
+        runAndVerify(prefix, work, injector, perBatch, pauseMs, null);
+    }
+
+    /** With {@code bad} set, its records are interleaved with phase 2 and must all come back as dead letters. */
+    static void runAndVerify(String prefix, Path work, TaskFailureInjector injector, int perBatch, long pauseMs,
+                             BadRecords bad) throws Exception {
         JobConfig c = config(prefix, work);
+        if (bad != null) {
+            c.limits.maxVectorLength = BadRecords.MAX_VECTOR;
+        }
         StreamWorkload w = StreamWorkload.generate(work, 3, 40, 120, 7);
         JobClient job = NtkStreamJob.startLocal(c, injector, null);
         try {
             produce(c, List.of(new StreamWorkload.Message("ntk.models", null, w.modelJson())), 1, 0);
             produce(c, w.poolMessages(), 1000, 0);
             int barrierPicks = awaitPools(c, w);
-            produce(c, w.streamMessages(), perBatch, pauseMs);
+            produce(c, bad == null ? w.streamMessages() : bad.interleave(w.streamMessages(), w), perBatch, pauseMs);
             int barrierQueries = awaitLearned(c, w);
             produce(c, w.finalPicks(), 1000, 0);
             List<PredictionJson> predictions = values(KafkaClients.readUntil(broker.bootstrapServers(),
@@ -133,8 +142,13 @@ class StreamingEndToEndTest {
             StreamReference ref = new StreamReference(w, RIDGE);
             ref.verifyPredictions(predictions);
             ref.verifyPicks(picks);
-            assertThat(KafkaClients.readAll(broker.bootstrapServers(), c.topics.deadLetter, Duration.ofMillis(500),
-                    WAIT)).isEmpty();
+            List<String> deadLetters = values(KafkaClients.readAll(broker.bootstrapServers(), c.topics.deadLetter,
+                    Duration.ofMillis(500), WAIT));
+            if (bad == null) {
+                assertThat(deadLetters).isEmpty();
+            } else {
+                bad.verify(deadLetters.stream().map(OutputFormats::readDeadLetter).toList(), c.topics.toTopics());
+            }
         } catch (Throwable t) {
             System.err.println("JOB STATUS " + job.getJobStatus().get());
             for (String topic : List.of(c.topics.picks, c.topics.deadLetter)) {
@@ -199,6 +213,12 @@ class StreamingEndToEndTest {
     @Test
     void tasksStreamingSamplesQueriesAndPicksGiveExactlyTheBatchReference(@TempDir Path work) throws Exception {
         runAndVerify("plain", work, null, 1000, 0);
+    }
+
+    @Test
+    void badRecordsOfEveryKindGoToTheDeadLetterTopicWithTheReasonAndGoodOnesAreAllProcessed(@TempDir Path work)
+            throws Exception {
+        runAndVerify("bad", work, null, 1000, 0, new BadRecords(work));
     }
 
     /** Throws once each time the shared counter reaches 150, 300 and 450 records (three task failures). */
