@@ -95,11 +95,15 @@ public final class RecordDecoder implements Serializable {
     private Decoded decode(RawRecord r, String raw) throws Invalid {
         String topic = r.topic;
         boolean models = topics.models().equals(topic);
-        if (!models && (topic == null || !topics.taskInputs().contains(topic))) {
+        boolean meta = topics.meta().equals(topic);
+        if (!models && !meta && (topic == null || !topics.taskInputs().contains(topic))) {
             throw new Invalid("unknown topic '" + topic + "'; expected one of " + topics.taskInputs()
-                    + " or " + topics.models());
+                    + ", " + topics.models() + " or " + topics.meta());
         }
         JsonNode root = parse(raw);
+        if (meta) {
+            return hyper(root);
+        }
         if (models) {
             ModelEvent m = model(root);
             m.sourceTopic = r.topic;
@@ -183,6 +187,34 @@ public final class RecordDecoder implements Serializable {
                 throw new Invalid("field \"strategy\": " + ex.getMessage());
             }
         }
+    }
+
+    /**
+     * The meta topic: {@code {"kind":"global","model_version":v,"ridge":λ,"flow_time":ηt|null,"tasks":k}}
+     * becomes a {@link HyperEvent}; any other kind (per-task records) is ignored.
+     */
+    private static Decoded hyper(JsonNode o) throws Invalid {
+        JsonNode kind = o.get("kind");
+        if (kind == null || !"global".equals(kind.asText())) {
+            return new Decoded.Ignored();
+        }
+        long version = integer(o, "model_version", 0, Long.MAX_VALUE, "a non-negative integer");
+        JsonNode r = o.get("ridge");
+        if (r == null || !r.isNumber() || !(r.doubleValue() >= 0) || !Double.isFinite(r.doubleValue())) {
+            throw new Invalid("field \"ridge\": expected a finite number >= 0, got " + (r == null ? "nothing"
+                    : describe(r)));
+        }
+        JsonNode t = o.get("flow_time");
+        double flow = Double.POSITIVE_INFINITY;
+        if (t != null && !t.isNull()) {
+            if (!t.isNumber() || !(t.doubleValue() > 0) || !Double.isFinite(t.doubleValue())) {
+                throw new Invalid("field \"flow_time\": expected a positive number, or null for t = ∞, got "
+                        + describe(t));
+            }
+            flow = t.doubleValue();
+        }
+        int tasks = (int) integer(o, "tasks", 0, Integer.MAX_VALUE, "a non-negative integer");
+        return new Decoded.Hyper(new HyperEvent(version, r.doubleValue(), flow, tasks));
     }
 
     private static ModelEvent model(JsonNode o) throws Invalid {

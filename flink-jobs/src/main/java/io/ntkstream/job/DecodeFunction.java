@@ -2,7 +2,7 @@ package io.ntkstream.job;
 
 import io.ntkstream.kafka.DeadLetter;
 import io.ntkstream.kafka.Decoded;
-import io.ntkstream.kafka.ModelEvent;
+import io.ntkstream.kafka.BroadcastEvent;
 import io.ntkstream.kafka.RawRecord;
 import io.ntkstream.kafka.RecordDecoder;
 import io.ntkstream.kafka.TaskEvent;
@@ -13,12 +13,14 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Decodes and validates raw Kafka records: task events on the main output, models and dead
- * letters on side outputs. Never throws on bad input.
+ * Decodes and validates raw Kafka records: task events on the main output; models and
+ * meta-learned hyper-parameters (to be broadcast) and dead letters on side outputs; per-task meta
+ * records are ignored. Never throws on bad input.
  */
 public class DecodeFunction extends ProcessFunction<RawRecord, TaskEvent> {
     private static final long serialVersionUID = 1L;
-    public static final OutputTag<ModelEvent> MODELS = new OutputTag<>("models") { };
+    /** Models and meta-learned hyper-parameters, for the broadcast side. */
+    public static final OutputTag<BroadcastEvent> BROADCAST = new OutputTag<>("broadcast") { };
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") { };
 
     private final RecordDecoder decoder;
@@ -39,7 +41,9 @@ public class DecodeFunction extends ProcessFunction<RawRecord, TaskEvent> {
         if (d instanceof Decoded.Task t) {
             out.collect(t.event());
         } else if (d instanceof Decoded.Model m) {
-            ctx.output(MODELS, m.event());
+            ctx.output(BROADCAST, BroadcastEvent.of(m.event()));
+        } else if (d instanceof Decoded.Hyper h) {
+            ctx.output(BROADCAST, BroadcastEvent.of(h.event()));
         } else if (d instanceof Decoded.Bad b) {
             deadLetters.inc();
             ctx.output(DEAD_LETTERS, b.deadLetter());

@@ -34,6 +34,7 @@ public final class JobConfig implements Serializable {
     public Learning learning = new Learning();
     public Picks picks = new Picks();
     public Limits limits = new Limits();
+    public Meta meta = new Meta();
     public State state = new State();
     public Flink flink = new Flink();
 
@@ -138,6 +139,18 @@ public final class JobConfig implements Serializable {
         }
     }
 
+    /** Meta-learning of the adaptation hyper-parameters across tasks. */
+    public static final class Meta implements Serializable {
+        private static final long serialVersionUID = 1L;
+        /**
+         * Each task scores the hyper-parameter grid by closed-form leave-one-out every this many labels
+         * (0 = meta-learning off); the scores go to the meta topic and to the aggregator.
+         */
+        public int every = 20;
+        /** New tasks start from the aggregated choice (fed back through the meta topic). */
+        public boolean apply = true;
+    }
+
     /** Input limits: a record over them goes to the dead-letter topic. */
     public static final class Limits implements Serializable {
         private static final long serialVersionUID = 1L;
@@ -172,7 +185,10 @@ public final class JobConfig implements Serializable {
 
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // a key left without a value (its section commented out) keeps its default
+            .setDefaultSetterInfo(com.fasterxml.jackson.annotation.JsonSetter.Value.forValueNulls(
+                    com.fasterxml.jackson.annotation.Nulls.SKIP));
 
     public static JobConfig defaults() {
         return new JobConfig();
@@ -190,7 +206,10 @@ public final class JobConfig implements Serializable {
     public static JobConfig parse(String yaml, String where) {
         JobConfig c;
         try {
-            c = yaml.isBlank() ? new JobConfig() : YAML.readValue(yaml, JobConfig.class);
+            // blank, or only comments (a copy with everything commented out): all defaults
+            com.fasterxml.jackson.databind.JsonNode tree = YAML.readTree(yaml);
+            c = tree == null || tree.isMissingNode() || tree.isNull() ? new JobConfig()
+                    : YAML.readValue(yaml, JobConfig.class);
         } catch (JsonMappingException e) {
             throw new IllegalArgumentException("config " + where + ": " + path(e) + ": " + e.getOriginalMessage(), e);
         } catch (IOException e) {
@@ -238,6 +257,10 @@ public final class JobConfig implements Serializable {
         }
         if (limits.maxVectorLength < 1 || limits.maxPick < 1 || limits.maxIdLength < 1) {
             throw new IllegalArgumentException("limits: every limit must be positive");
+        }
+        if (meta.every < 0) {
+            throw new IllegalArgumentException("meta.every: expected 0 (off) or a positive number of labels, got "
+                    + meta.every);
         }
         if (state.cacheTasks < 1) {
             throw new IllegalArgumentException("state.cache-tasks: expected >= 1, got " + state.cacheTasks);

@@ -1,5 +1,6 @@
 package io.ntkstream.job;
 
+import io.ntkstream.kafka.BroadcastEvent;
 import io.ntkstream.kafka.DeadLetter;
 import io.ntkstream.kafka.ModelEvent;
 import io.ntkstream.kafka.OutputFormats;
@@ -34,9 +35,10 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 /**
  * The streaming job graph:
  * <pre>
- * Kafka (samples, pool, queries, control, models) ─► decode ─► keyBy(task) ─► task learner ─┬─► Kafka sink
- *                                   │ models ── broadcast ──────────────────┘               │   (exactly once,
- *                                   └ dead letters ────────────────────────────────────────►┘    by topic)
+ * Kafka (samples, pool, queries, control, models, meta) ─► decode ─► keyBy(task) ─► task learner ─┬──► Kafka sink
+ *                  │ models, meta choices ── broadcast ───────────────────────┘                     │    (exactly once,
+ *                  │                                  meta aggregator (keyBy model version) ◄─ scores │     by topic)
+ *                  └ dead letters ──────────────────────────────────────────────────────────────────►┘
  * </pre>
  * Every operator has a stable uid, so a savepoint or checkpoint can be restored into a newer build.
  */
@@ -95,6 +97,9 @@ public final class NtkStreamJob {
 
         List<String> inputs = new ArrayList<>(topics.taskInputs());
         inputs.add(topics.models());
+        if (config.meta.every > 0 && config.meta.apply) {
+            inputs.add(topics.meta()); // the aggregator's choices come back through Kafka (no cycles in a Flink graph)
+        }
         KafkaSource<RawRecord> source = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(config.kafka.bootstrapServers)
                 .setGroupId(config.kafka.groupId)
@@ -110,8 +115,8 @@ public final class NtkStreamJob {
         SingleOutputStreamOperator<TaskEvent> events = raw
                 .process(new DecodeFunction(new RecordDecoder(topics, config.limits.toDecoderLimits())))
                 .uid("decode").name("decode + validate");
-        BroadcastStream<ModelEvent> models = events.getSideOutput(DecodeFunction.MODELS)
-                .broadcast(TaskLearnerFunction.MODELS);
+        BroadcastStream<BroadcastEvent> models = events.getSideOutput(DecodeFunction.BROADCAST)
+                .broadcast(TaskLearnerFunction.MODELS, TaskLearnerFunction.HYPER);
         DataStream<OutputRecord> taskOutputs = events
                 .keyBy(e -> e.task)
                 .connect(models)
@@ -129,7 +134,14 @@ public final class NtkStreamJob {
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(config.kafka.transactionalIdPrefix)
                 .build();
-        taskOutputs.union(decodeDeadLetters).sinkTo(sink).uid("kafka-outputs").name("kafka outputs");
+        DataStream<OutputRecord> metaChoices = taskOutputs
+                .filter(r -> r.topic.equals(topics.meta())).uid("meta-task-records").name("meta task records")
+                .map(r -> TaskScores.parse(r.value), TypeInformation.of(TaskScores.class)).uid("meta-scores")
+                .filter(s -> s != null).uid("meta-scores-only")
+                .keyBy(s -> s.modelVersion)
+                .process(new MetaAggregatorFunction(topics.meta()), TypeInformation.of(OutputRecord.class))
+                .uid("meta-aggregator").name("meta aggregator (hyper-parameters across tasks)");
+        taskOutputs.union(decodeDeadLetters, metaChoices).sinkTo(sink).uid("kafka-outputs").name("kafka outputs");
     }
 
     private static OutputRecord deadLetterRecord(Topics topics, DeadLetter d) {

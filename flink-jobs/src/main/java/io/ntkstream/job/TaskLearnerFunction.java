@@ -4,7 +4,9 @@ import io.ntkstream.active.AcquisitionKind;
 import io.ntkstream.active.Pool;
 import io.ntkstream.active.Query;
 import io.ntkstream.active.QueryStrategy;
+import io.ntkstream.kafka.BroadcastEvent;
 import io.ntkstream.kafka.DeadLetter;
+import io.ntkstream.kafka.HyperEvent;
 import io.ntkstream.kafka.ModelEvent;
 import io.ntkstream.kafka.OutputFormats;
 import io.ntkstream.kafka.OutputRecord;
@@ -15,6 +17,9 @@ import io.ntkstream.kernel.NtkRegressor;
 import io.ntkstream.kernel.Prediction;
 import io.ntkstream.kernel.RegressorSettings;
 import io.ntkstream.kernel.SampleRecord;
+import io.ntkstream.kernel.TrainingTime;
+import io.ntkstream.meta.HyperParameters;
+import io.ntkstream.meta.MetaLearner;
 import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
 import io.ntkstream.state.LearnerCache;
@@ -22,6 +27,7 @@ import io.ntkstream.state.PoolEntry;
 import io.ntkstream.state.TaskHeader;
 import io.ntkstream.state.TaskStateStore;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -45,10 +51,13 @@ import org.apache.flink.util.Collector;
  * makes a task rebuild its kernel from its stored raw samples lazily, on the task's next record;
  * every output names the version it came from. Anything unusable goes to the dead-letter topic.
  */
-public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, TaskEvent, ModelEvent, OutputRecord> {
+public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, TaskEvent, BroadcastEvent, OutputRecord> {
     private static final long serialVersionUID = 1L;
     public static final MapStateDescriptor<String, ModelEvent> MODELS =
             new MapStateDescriptor<>("models", Types.STRING, Types.POJO(ModelEvent.class));
+    /** Meta-learned hyper-parameters, by model version ("v3"). */
+    public static final MapStateDescriptor<String, HyperEvent> HYPER =
+            new MapStateDescriptor<>("hyper", Types.STRING, Types.POJO(HyperEvent.class));
     static final String CURRENT = "current";
 
     private final JobConfig config;
@@ -100,11 +109,19 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
             store.buffer(event);
             return;
         }
-        handle(event, model, out);
+        handle(event, model, ctx.getBroadcastState(HYPER).get("v" + model.version), out);
     }
 
     @Override
-    public void processBroadcastElement(ModelEvent model, Context ctx, Collector<OutputRecord> out) throws Exception {
+    public void processBroadcastElement(BroadcastEvent event, Context ctx, Collector<OutputRecord> out)
+            throws Exception {
+        if (event.hyper != null) {
+            if (config.meta.apply) { // new tasks of that model version start from it
+                ctx.getBroadcastState(HYPER).put("v" + event.hyper.modelVersion, event.hyper);
+            }
+            return;
+        }
+        ModelEvent model = event.model;
         BroadcastState<String, ModelEvent> state = ctx.getBroadcastState(MODELS);
         ModelEvent current = state.get(CURRENT);
         boolean reportHere = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0; // report once, not per instance
@@ -131,7 +148,7 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
                 pending.get().forEach(buffered::add);
                 pending.clear();
                 for (TaskEvent e : buffered) {
-                    handle(e, model, out);
+                    handle(e, model, null, out);
                 }
             });
         }
@@ -139,7 +156,8 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
 
     // ------------------------------------------------------------------ per record
 
-    private void handle(TaskEvent e, ModelEvent model, Collector<OutputRecord> out) throws Exception {
+    private void handle(TaskEvent e, ModelEvent model, HyperEvent hyper, Collector<OutputRecord> out)
+            throws Exception {
         FeatureKernel kernel;
         try {
             kernel = models.kernel(model);
@@ -153,6 +171,11 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
             return;
         }
         TaskHeader header = store.header();
+        if (Double.isNaN(header.ridge)) { // a new task starts from the meta-learned choice, if any
+            header.ridge = hyper != null ? hyper.ridge : config.learning.ridge;
+            header.flowTime = hyper != null ? hyper.flowTime : Double.POSITIVE_INFINITY;
+            store.saveHeader(header);
+        }
         switch (e.kind) {
             case SAMPLE -> learn(e, header, model, kernel, out);
             case QUERY -> predict(e, header, model, kernel, out);
@@ -210,6 +233,9 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
         store.removeFromPool(e.id); // the annotator's answer to a pick
         samplesLearned.inc();
         taskSize.update(header.n);
+        if (config.meta.every > 0 && header.n >= 2 && header.n % config.meta.every == 0) {
+            out.collect(new OutputRecord(topics.meta(), e.task, metaScores(e.task, header, model, learner)));
+        }
         header.labelsSincePick++;
         if (config.picks.every > 0 && header.labelsSincePick >= config.picks.every) {
             header.labelsSincePick = 0;
@@ -284,7 +310,9 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
         if (cached != null) {
             return cached;
         }
-        RegressorSettings settings = config.learning.settings(Math.max(header.classes, 0));
+        RegressorSettings settings = config.learning.settings(Math.max(header.classes, 0)).withRidge(header.ridge)
+                .withTime(Double.isInfinite(header.flowTime) ? TrainingTime.INFINITE
+                        : TrainingTime.of(header.flowTime, 1.0));
         NtkRegressor learner;
         if (header.n == 0) {
             learner = new NtkRegressor(kernel, settings);
@@ -300,6 +328,28 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
         }
         cache.put(task, model.version, learner);
         return learner;
+    }
+
+    /**
+     * The task's closed-form leave-one-out scores of the meta grid (exact LOO for ridge points, GCV
+     * for flow times; {@link MetaLearner}), as a {@code "kind":"task"} record of the meta topic; the
+     * aggregator averages the latest scores of every task.
+     */
+    private static String metaScores(String task, TaskHeader header, ModelEvent model, NtkRegressor learner) {
+        MetaLearner.TaskEvaluation ev = new MetaLearner().evaluate(learner.state());
+        HyperParameters best = ev.best();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", "task");
+        m.put("task", task);
+        m.put("model_version", model.version);
+        m.put("n_train", header.n);
+        m.put("scores", ev.scores());
+        m.put("best_ridge", best.ridge());
+        m.put("best_flow_time", best.isRidge() ? null : best.time().flowTime());
+        m.put("best_score", ev.scores()[ev.bestIndex()]);
+        m.put("ridge", header.ridge);
+        m.put("flow_time", Double.isInfinite(header.flowTime) ? null : header.flowTime);
+        return OutputFormats.json(m);
     }
 
     /** The stored samples (raw x and targets, in order) learned again under {@code kernel}. */

@@ -18,6 +18,10 @@ public class TaskHeader {
     public long poolSeq;
     /** Labels learned since the last automatic pick. */
     public int labelsSincePick;
+    /** The task's ridge λ, fixed when it starts (NaN = not started: the configured or meta-learned one applies). */
+    public double ridge = Double.NaN;
+    /** The task's gradient-flow time η·t (+∞ = the ridge solution). */
+    public double flowTime = Double.POSITIVE_INFINITY;
 
     public TaskHeader() {
     }

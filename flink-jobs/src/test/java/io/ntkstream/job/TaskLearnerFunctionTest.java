@@ -2,6 +2,7 @@ package io.ntkstream.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ntkstream.kafka.BroadcastEvent;
 import io.ntkstream.kafka.EventKind;
 import io.ntkstream.kafka.ModelEvent;
 import io.ntkstream.kafka.OutputFormats;
@@ -53,16 +54,26 @@ class TaskLearnerFunctionTest {
     }
 
     static JobConfig config() {
+        return config(0);
+    }
+
+    static JobConfig config(int metaEvery) {
         JobConfig c = JobConfig.defaults();
         c.learning.ridge = 1e-2;
+        c.meta.every = metaEvery; // 0: fixed hyper-parameters, outputs compared with a reference at λ = 1e-2
         return c;
     }
 
-    static KeyedBroadcastOperatorTestHarness<String, TaskEvent, ModelEvent, OutputRecord> harness(
+    static KeyedBroadcastOperatorTestHarness<String, TaskEvent, BroadcastEvent, OutputRecord> harness(
             OperatorSubtaskState restoreFrom) throws Exception {
-        var op = new CoBroadcastWithKeyedOperator<>(new TaskLearnerFunction(config(), null),
-                List.of(TaskLearnerFunction.MODELS));
-        var h = new KeyedBroadcastOperatorTestHarness<String, TaskEvent, ModelEvent, OutputRecord>(op, e -> e.task,
+        return harness(restoreFrom, config());
+    }
+
+    static KeyedBroadcastOperatorTestHarness<String, TaskEvent, BroadcastEvent, OutputRecord> harness(
+            OperatorSubtaskState restoreFrom, JobConfig config) throws Exception {
+        var op = new CoBroadcastWithKeyedOperator<>(new TaskLearnerFunction(config, null),
+                List.of(TaskLearnerFunction.MODELS, TaskLearnerFunction.HYPER));
+        var h = new KeyedBroadcastOperatorTestHarness<String, TaskEvent, BroadcastEvent, OutputRecord>(op, e -> e.task,
                 Types.STRING, 1, 1, 0);
         h.setStateBackend(new EmbeddedRocksDBStateBackend(true));
         h.setup();
@@ -108,15 +119,23 @@ class TaskLearnerFunctionTest {
 
     /** μ and σ² of a learner fitted directly with ntk-core on {@code xs, ys} under the model's checkpoint. */
     Prediction reference(ModelEvent m, List<double[]> xs, List<double[]> ys, double[] query) {
-        Network net = Networks.fromTensors(ARCH, CheckpointFiles.read(Path.of(java.net.URI.create(m.paramsUri))),
-                Precision.FLOAT64);
-        try (NtkRegressor r = new NtkRegressor(new EmpiricalNtkKernel(net, NtkMode.PSEUDO),
-                RegressorSettings.defaults().withRidge(1e-2))) {
-            for (int i = 0; i < xs.size(); i++) {
-                r.learnOne("s" + i, xs.get(i), ys.get(i));
-            }
+        return reference(m, xs, ys, query, RegressorSettings.defaults().withRidge(1e-2));
+    }
+
+    Prediction reference(ModelEvent m, List<double[]> xs, List<double[]> ys, double[] query, RegressorSettings s) {
+        try (NtkRegressor r = referenceLearner(m, xs, ys, s)) {
             return r.predictOne(query);
         }
+    }
+
+    NtkRegressor referenceLearner(ModelEvent m, List<double[]> xs, List<double[]> ys, RegressorSettings s) {
+        Network net = Networks.fromTensors(ARCH, CheckpointFiles.read(Path.of(java.net.URI.create(m.paramsUri))),
+                Precision.FLOAT64);
+        NtkRegressor r = new NtkRegressor(new EmpiricalNtkKernel(net, NtkMode.PSEUDO), s);
+        for (int i = 0; i < xs.size(); i++) {
+            r.learnOne("s" + i, xs.get(i), ys.get(i));
+        }
+        return r;
     }
 
     static void assertMatches(String json, Prediction ref, int nTrain, long version) {
@@ -147,7 +166,7 @@ class TaskLearnerFunctionTest {
             // survives a snapshot while still waiting for a model
             OperatorSubtaskState waiting = h.snapshot(1, 1);
             try (var restored = harness(waiting)) {
-                restored.processBroadcastElement(v1, 0);
+                restored.processBroadcastElement(BroadcastEvent.of(v1), 0);
                 List<String> preds = values(restored, "ntk.predictions");
                 assertThat(preds).hasSize(1);
                 assertMatches(preds.get(0), reference(v1, xs, ys, q), 6, 1);
@@ -179,7 +198,7 @@ class TaskLearnerFunctionTest {
         List<String> continued;
         OperatorSubtaskState snapshot;
         try (var h = harness(null)) {
-            h.processBroadcastElement(v1, 0);
+            h.processBroadcastElement(BroadcastEvent.of(v1), 0);
             for (TaskEvent e : before) {
                 h.processElement(e, 0);
             }
@@ -209,21 +228,61 @@ class TaskLearnerFunctionTest {
         List<double[]> ys = new ArrayList<>();
         double[] q = x(r);
         try (var h = harness(null)) {
-            h.processBroadcastElement(v1, 0);
+            h.processBroadcastElement(BroadcastEvent.of(v1), 0);
             for (int i = 0; i < 10; i++) {
                 xs.add(x(r));
                 ys.add(y(xs.get(i)));
                 h.processElement(sample("t", "s" + i, xs.get(i), ys.get(i)), 0);
             }
             h.processElement(event(EventKind.QUERY, "t", "q1", q), 0);
-            h.processBroadcastElement(v2, 0);
+            h.processBroadcastElement(BroadcastEvent.of(v2), 0);
             h.processElement(event(EventKind.QUERY, "t", "q2", q), 0);
             List<String> preds = values(h, "ntk.predictions");
             assertMatches(preds.get(0), reference(v1, xs, ys, q), 10, 1);
             assertMatches(preds.get(1), reference(v2, xs, ys, q), 10, 2);
             // an older version is refused with a reason
-            h.processBroadcastElement(model(1, 33), 0);
+            h.processBroadcastElement(BroadcastEvent.of(model(1, 33)), 0);
             assertThat(values(h, "ntk.dead-letter")).anyMatch(s -> s.contains("newer than the current 2"));
+        }
+    }
+
+    @Test
+    void tasksPublishTheirLeaveOneOutScoresAndNewTasksStartFromTheMetaLearnedChoice() throws Exception {
+        SplittableRandom r = new SplittableRandom(5);
+        ModelEvent v1 = model(1, 51);
+        List<double[]> xs = new ArrayList<>();
+        List<double[]> ys = new ArrayList<>();
+        double[] q = x(r);
+        try (var h = harness(null, config(5))) {
+            h.processBroadcastElement(BroadcastEvent.of(v1), 0);
+            for (int i = 0; i < 10; i++) {
+                xs.add(x(r));
+                ys.add(y(xs.get(i)));
+                h.processElement(sample("old", "s" + i, xs.get(i), ys.get(i)), 0);
+            }
+            // a record every 5 labels, its scores ≡ the closed-form LOO of a learner fitted directly
+            List<String> meta = values(h, "ntk.meta");
+            assertThat(meta).hasSize(2);
+            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(meta.get(1));
+            assertThat(node.get("n_train").asInt()).isEqualTo(10);
+            try (NtkRegressor ref = referenceLearner(v1, xs, ys, RegressorSettings.defaults().withRidge(1e-2))) {
+                double[] expected = new io.ntkstream.meta.MetaLearner().evaluate(ref.state()).scores();
+                for (int g = 0; g < expected.length; g++) {
+                    assertThat(node.get("scores").get(g).asDouble())
+                            .isCloseTo(expected[g], org.assertj.core.data.Offset.offset(1e-9 * (1 + expected[g])));
+                }
+            }
+            // the aggregator's choice comes back: a new task starts from it, the old task keeps its λ
+            h.processBroadcastElement(BroadcastEvent.of(new io.ntkstream.kafka.HyperEvent(1, 0.3, Double.POSITIVE_INFINITY,
+                    1)), 0);
+            for (int i = 0; i < 10; i++) {
+                h.processElement(sample("new", "s" + i, xs.get(i), ys.get(i)), 0);
+            }
+            h.processElement(event(EventKind.QUERY, "old", "q-old", q), 0);
+            h.processElement(event(EventKind.QUERY, "new", "q-new", q), 0);
+            List<String> preds = values(h, "ntk.predictions");
+            assertMatches(preds.get(0), reference(v1, xs, ys, q), 10, 1);
+            assertMatches(preds.get(1), reference(v1, xs, ys, q, RegressorSettings.defaults().withRidge(0.3)), 10, 1);
         }
     }
 
@@ -231,9 +290,9 @@ class TaskLearnerFunctionTest {
     void whatOnlyTheTaskCanCheckGoesToTheDeadLetterTopicWithTheReason() throws Exception {
         SplittableRandom r = new SplittableRandom(4);
         try (var h = harness(null)) {
-            h.processBroadcastElement(new ModelEvent(1, ARCH.toJson(), dir.resolve("missing.safetensors").toUri()
-                    .toString()), 0);
-            h.processBroadcastElement(model(2, 41), 0);
+            h.processBroadcastElement(BroadcastEvent.of(new ModelEvent(1, ARCH.toJson(), dir.resolve("missing.safetensors").toUri()
+                    .toString())), 0);
+            h.processBroadcastElement(BroadcastEvent.of(model(2, 41)), 0);
             double[] x0 = x(r);
             h.processElement(sample("t", "s0", x0, y(x0)), 0);
             h.processElement(sample("t", "s0", x0, y(x0)), 0);                       // duplicate id
