@@ -113,6 +113,53 @@ final class StreamReference {
         }
     }
 
+    /**
+     * Meta records: per task, one "task" record every {@code every} labels whose grid scores ≡ the
+     * closed-form LOO of a learner fitted directly on the first n_train samples; the last "global"
+     * record ≡ the arg-min of the mean of every task's final scores.
+     */
+    void verifyMeta(List<String> records, int every) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.Map<String, double[]> finalScores = new java.util.HashMap<>();
+        com.fasterxml.jackson.databind.JsonNode lastGlobal = null;
+        int taskRecords = 0;
+        for (String r : records) {
+            com.fasterxml.jackson.databind.JsonNode n = json.readTree(r);
+            if (n.get("kind").asText().equals("global")) {
+                lastGlobal = n;
+                continue;
+            }
+            taskRecords++;
+            StreamWorkload.Task task = workload.task(n.get("task").asText());
+            int nTrain = n.get("n_train").asInt();
+            assertThat(nTrain % every).isZero();
+            try (NtkRegressor learner = learner(task, nTrain)) {
+                double[] expected = new io.ntkstream.meta.MetaLearner().evaluate(learner.state()).scores();
+                for (int g = 0; g < expected.length; g++) {
+                    assertThat(n.get("scores").get(g).asDouble()).as("%s n=%d grid %d", task.name, nTrain, g)
+                            .isCloseTo(expected[g], Offset.offset(1e-9 * (1 + Math.abs(expected[g]))));
+                }
+                if (nTrain == task.samples.size()) {
+                    finalScores.put(task.name, expected);
+                }
+            }
+        }
+        assertThat(taskRecords).isEqualTo(workload.tasks.stream().mapToInt(t -> t.samples.size() / every).sum());
+        assertThat(finalScores).hasSize(workload.tasks.size());
+        int g = io.ntkstream.meta.MetaLearner.defaultGrid().size();
+        double[] mean = new double[g];
+        finalScores.values().forEach(v -> { for (int i = 0; i < g; i++) { mean[i] += v[i]; } });
+        int best = 0;
+        for (int i = 1; i < g; i++) {
+            if (mean[i] < mean[best]) {
+                best = i;
+            }
+        }
+        assertThat(lastGlobal).isNotNull();
+        assertThat(lastGlobal.get("ridge").asDouble()).isEqualTo(io.ntkstream.meta.MetaLearner.defaultGrid().get(best).ridge());
+        assertThat(lastGlobal.get("tasks").asInt()).isEqualTo(workload.tasks.size());
+    }
+
     private static int count(StreamWorkload.Task task, PicksJson p) {
         return task.picks.stream().filter(r -> r.id().equals(p.requestId())).findFirst().orElseThrow().count();
     }
