@@ -149,6 +149,22 @@ public final class JobConfig implements Serializable {
         public int every = 20;
         /** New tasks start from the aggregated choice (fed back through the meta topic). */
         public boolean apply = true;
+        /** The first-order meta-update of the checkpoint itself (off by default: it publishes new versions). */
+        public Reptile reptile = new Reptile();
+    }
+
+    /** Reptile: θ0 ← θ0 + ε·mean(Δθ) over tasks' closed-form fine-tune displacements, as a new model version. */
+    public static final class Reptile implements Serializable {
+        private static final long serialVersionUID = 1L;
+        public boolean enabled = false;
+        /** ε (1 moves the checkpoint onto the mean fine-tuned parameters). */
+        public double stepSize = 0.5;
+        /** Distinct tasks whose latest Δθ make one update. */
+        public int tasksPerUpdate = 10;
+        /** A task reports Δθ (at its meta points) once it has this many labels. */
+        public int minLabels = 5;
+        /** Where new versions are written (a Flink file-system URI the whole cluster can read). */
+        public String checkpointDir = "file:///tmp/ntkstream/models";
     }
 
     /** Input limits: a record over them goes to the dead-letter topic. */
@@ -261,6 +277,11 @@ public final class JobConfig implements Serializable {
         if (meta.every < 0) {
             throw new IllegalArgumentException("meta.every: expected 0 (off) or a positive number of labels, got "
                     + meta.every);
+        }
+        if (meta.reptile.enabled && (meta.every == 0 || !(meta.reptile.stepSize > 0) || meta.reptile.tasksPerUpdate < 1
+                || meta.reptile.minLabels < 1)) {
+            throw new IllegalArgumentException("meta.reptile: needs meta.every > 0, step-size > 0, tasks-per-update >= 1 "
+                    + "and min-labels >= 1");
         }
         if (state.cacheTasks < 1) {
             throw new IllegalArgumentException("state.cache-tasks: expected >= 1, got " + state.cacheTasks);

@@ -117,7 +117,7 @@ public final class NtkStreamJob {
                 .uid("decode").name("decode + validate");
         BroadcastStream<BroadcastEvent> models = events.getSideOutput(DecodeFunction.BROADCAST)
                 .broadcast(TaskLearnerFunction.MODELS, TaskLearnerFunction.HYPER);
-        DataStream<OutputRecord> taskOutputs = events
+        SingleOutputStreamOperator<OutputRecord> taskOutputs = events
                 .keyBy(e -> e.task)
                 .connect(models)
                 .process(new TaskLearnerFunction(config, injector), TypeInformation.of(OutputRecord.class))
@@ -141,7 +141,15 @@ public final class NtkStreamJob {
                 .keyBy(s -> s.modelVersion)
                 .process(new MetaAggregatorFunction(topics.meta()), TypeInformation.of(OutputRecord.class))
                 .uid("meta-aggregator").name("meta aggregator (hyper-parameters across tasks)");
-        taskOutputs.union(decodeDeadLetters, metaChoices).sinkTo(sink).uid("kafka-outputs").name("kafka outputs");
+        DataStream<OutputRecord> outputs = taskOutputs.union(decodeDeadLetters, metaChoices);
+        if (config.meta.reptile.enabled) {
+            outputs = outputs.union(taskOutputs.getSideOutput(TaskLearnerFunction.DISPLACEMENTS)
+                    .keyBy(d -> d.modelVersion)
+                    .process(new ReptileFunction(config.meta.reptile, topics.models(), topics.meta()),
+                            TypeInformation.of(OutputRecord.class))
+                    .uid("reptile").name("Reptile checkpoint meta-update"));
+        }
+        outputs.sinkTo(sink).uid("kafka-outputs").name("kafka outputs");
     }
 
     private static OutputRecord deadLetterRecord(Topics topics, DeadLetter d) {

@@ -18,6 +18,7 @@ import io.ntkstream.kernel.Prediction;
 import io.ntkstream.kernel.RegressorSettings;
 import io.ntkstream.kernel.SampleRecord;
 import io.ntkstream.kernel.TrainingTime;
+import io.ntkstream.meta.Displacement;
 import io.ntkstream.meta.HyperParameters;
 import io.ntkstream.meta.MetaLearner;
 import io.ntkstream.linalg.Matrix;
@@ -39,6 +40,8 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import java.util.function.Consumer;
 
 /**
  * The per-task operator (keyed by task, models broadcast). It moves records and state and calls
@@ -59,6 +62,8 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
     public static final MapStateDescriptor<String, HyperEvent> HYPER =
             new MapStateDescriptor<>("hyper", Types.STRING, Types.POJO(HyperEvent.class));
     static final String CURRENT = "current";
+    /** Tasks' fine-tune displacements for the Reptile meta-update (when enabled). */
+    public static final OutputTag<TaskDisplacement> DISPLACEMENTS = new OutputTag<>("displacements") { };
 
     private final JobConfig config;
     private final Topics topics;
@@ -68,6 +73,8 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
     private transient LearnerCache cache;
     private transient ModelRegistry models;
     private transient volatile long modelVersion = -1;
+    /** Where displacements go for the record being processed (the current call's context). */
+    private transient Consumer<TaskDisplacement> displacements;
     private transient Counter deadLetters;
     private transient Counter samplesLearned;
     private transient Histogram learnMicros;
@@ -104,6 +111,7 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
     @Override
     public void processElement(TaskEvent event, ReadOnlyContext ctx, Collector<OutputRecord> out) throws Exception {
         injector.beforeEvent(event);
+        displacements = d -> ctx.output(DISPLACEMENTS, d);
         ModelEvent model = ctx.getBroadcastState(MODELS).get(CURRENT);
         if (model == null) {
             store.buffer(event);
@@ -122,6 +130,7 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
             return;
         }
         ModelEvent model = event.model;
+        displacements = d -> ctx.output(DISPLACEMENTS, d);
         BroadcastState<String, ModelEvent> state = ctx.getBroadcastState(MODELS);
         ModelEvent current = state.get(CURRENT);
         boolean reportHere = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0; // report once, not per instance
@@ -235,6 +244,9 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
         taskSize.update(header.n);
         if (config.meta.every > 0 && header.n >= 2 && header.n % config.meta.every == 0) {
             out.collect(new OutputRecord(topics.meta(), e.task, metaScores(e.task, header, model, learner)));
+            if (config.meta.reptile.enabled && header.n >= config.meta.reptile.minLabels) {
+                displacements.accept(displacement(e.task, header, model, learner));
+            }
         }
         header.labelsSincePick++;
         if (config.picks.every > 0 && header.labelsSincePick >= config.picks.every) {
@@ -350,6 +362,19 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
         m.put("ridge", header.ridge);
         m.put("flow_time", Double.isInfinite(header.flowTime) ? null : header.flowTime);
         return OutputFormats.json(m);
+    }
+
+    /** Δθ = J(X)ᵀC of the task's fine-tune under its own hyper-parameters (one VJP; {@link Displacement}). */
+    private static TaskDisplacement displacement(String task, TaskHeader header, ModelEvent model, NtkRegressor learner) {
+        TaskDisplacement d = new TaskDisplacement();
+        d.task = task;
+        d.modelVersion = model.version;
+        d.arch = model.arch;
+        d.paramsUri = model.paramsUri;
+        d.nTrain = header.n;
+        d.delta = Displacement.of(learner.state(), new HyperParameters(header.ridge,
+                Double.isInfinite(header.flowTime) ? TrainingTime.INFINITE : TrainingTime.of(header.flowTime, 1.0)));
+        return d;
     }
 
     /** The stored samples (raw x and targets, in order) learned again under {@code kernel}. */

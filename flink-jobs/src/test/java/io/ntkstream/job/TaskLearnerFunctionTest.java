@@ -253,12 +253,27 @@ class TaskLearnerFunctionTest {
         List<double[]> xs = new ArrayList<>();
         List<double[]> ys = new ArrayList<>();
         double[] q = x(r);
-        try (var h = harness(null, config(5))) {
+        JobConfig config = config(5);
+        config.meta.reptile.enabled = true;
+        config.meta.reptile.minLabels = 10;
+        try (var h = harness(null, config)) {
             h.processBroadcastElement(BroadcastEvent.of(v1), 0);
             for (int i = 0; i < 10; i++) {
                 xs.add(x(r));
                 ys.add(y(xs.get(i)));
                 h.processElement(sample("old", "s" + i, xs.get(i), ys.get(i)), 0);
+            }
+            // Reptile: from 10 labels on, the task's Δθ = J(X)ᵀα ≡ a direct computation
+            var displacements = h.getSideOutput(TaskLearnerFunction.DISPLACEMENTS);
+            assertThat(displacements).hasSize(1);
+            try (NtkRegressor ref = referenceLearner(v1, xs, ys, RegressorSettings.defaults().withRidge(1e-2))) {
+                double[] expected = io.ntkstream.meta.Displacement.of(ref.state(),
+                        io.ntkstream.meta.HyperParameters.ridge(1e-2));
+                double[] got = displacements.peek().getValue().delta;
+                assertThat(got).hasSameSizeAs(expected);
+                for (int p = 0; p < expected.length; p++) {
+                    assertThat(got[p]).isCloseTo(expected[p], org.assertj.core.data.Offset.offset(1e-9));
+                }
             }
             // a record every 5 labels, its scores ≡ the closed-form LOO of a learner fitted directly
             List<String> meta = values(h, "ntk.meta");
