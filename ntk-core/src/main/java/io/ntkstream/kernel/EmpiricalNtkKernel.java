@@ -24,7 +24,8 @@ import java.util.Locale;
  *       off-diagonal output blocks are negligible (wide networks: Θ → Θ∞ ⊗ I_O).</li>
  * </ul>
  * Both equal Θ∞ for a network at infinite width, and both make the regression treat the O
- * outputs as independent tasks sharing one kernel. FULL and DIAGONAL are not scalar kernels.
+ * outputs as independent tasks sharing one kernel. FULL and DIAGONAL are not scalar kernels (the
+ * full NTK regression: {@link FullNtkKernel}, {@link FullKernelState}).
  */
 public final class EmpiricalNtkKernel implements FeatureKernel {
     private final Network network;
