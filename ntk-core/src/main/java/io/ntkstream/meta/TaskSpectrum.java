@@ -3,6 +3,7 @@ package io.ntkstream.meta;
 import io.ntkstream.kernel.KernelState;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.EigenDecomposition;
+import org.apache.commons.math3.linear.LUDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 
 /**
@@ -18,7 +19,8 @@ import org.apache.commons.math3.linear.RealMatrix;
  * <ul>
  *   <li>Ridge (t = ∞): coefficients (K + λI)⁻¹R = V·diag(1/(e + λ))·P; exact leave-one-out
  *       residuals r_i = [(K + λI)⁻¹R]_i / [(K + λI)⁻¹]_ii (the residual at x_i of the fit on
- *       the other samples, per output column).</li>
+ *       the other samples, per output column; for the full NTK the block form over a sample's
+ *       O rows).</li>
  *   <li>Flow (finite η·t): coefficients K⁻¹(I − exp(−ηtK/n))R = V·diag(−expm1(−ηt·e/n)/e)·P
  *       (the same flow factor as {@link KernelState}'s predictions); the smoother on the training
  *       points is H = I − exp(−ηtK/n), so (I − H)R = V·diag(exp(−ηt·e/n))·P and
@@ -198,8 +200,11 @@ public final class TaskSpectrum {
     // ------------------------------------------------------------------ ridge: leave-one-out
 
     /**
-     * Exact leave-one-out residuals of the ridge fit with λ (m x c):
-     * r_i = [(K + λI)⁻¹R]_i / [(K + λI)⁻¹]_ii. λ must be > 0 unless K is non-singular.
+     * Exact leave-one-out residuals of the ridge fit with λ (m x c), a sample's rows left out
+     * together (as {@link #looFlowResiduals} does): r_i = [(K + λI)⁻¹R]_i / [(K + λI)⁻¹]_ii for one
+     * row per sample; for g = m/n rows per sample (the full NTK, g = O) the block form
+     * r_i = ([(K + λI)⁻¹]_ii)⁻¹·[(K + λI)⁻¹R]_i with the sample's g x g diagonal block.
+     * λ must be > 0 unless K is non-singular.
      */
     public double[][] looResiduals(double ridge) {
         if (!(ridge >= 0) || !Double.isFinite(ridge)) {
@@ -207,14 +212,39 @@ public final class TaskSpectrum {
         }
         double[][] alpha = coefficients(HyperParameters.ridge(ridge));
         double[][] r = new double[size][columns];
-        for (int i = 0; i < size; i++) {
-            double inv = 0;
-            double[] vi = vectors[i];
-            for (int k = 0; k < size; k++) {
-                inv += vi[k] * vi[k] / (values[k] + ridge);
+        if (size == 0) {
+            return r;
+        }
+        int group = size / samples;
+        for (int s = 0; s < samples; s++) {
+            // [(K + λI)⁻¹]_ss = Σ_k V[a][k]·V[b][k]/(e_k + λ) over the sample's rows a, b
+            double[][] block = new double[group][group];
+            for (int a = 0; a < group; a++) {
+                double[] va = vectors[s * group + a];
+                for (int b = 0; b <= a; b++) {
+                    double[] vb = vectors[s * group + b];
+                    double inv = 0;
+                    for (int k = 0; k < size; k++) {
+                        inv += va[k] * vb[k] / (values[k] + ridge);
+                    }
+                    block[a][b] = inv;
+                    block[b][a] = inv;
+                }
             }
-            for (int o = 0; o < columns; o++) {
-                r[i][o] = alpha[i][o] / inv;
+            if (group == 1) {
+                for (int o = 0; o < columns; o++) {
+                    r[s][o] = alpha[s][o] / block[0][0];
+                }
+                continue;
+            }
+            double[][] rhs = new double[group][];
+            for (int a = 0; a < group; a++) {
+                rhs[a] = alpha[s * group + a];
+            }
+            double[][] solved = new LUDecomposition(new Array2DRowRealMatrix(block, false)).getSolver()
+                    .solve(new Array2DRowRealMatrix(rhs, true)).getData();
+            for (int a = 0; a < group; a++) {
+                r[s * group + a] = solved[a];
             }
         }
         return r;
