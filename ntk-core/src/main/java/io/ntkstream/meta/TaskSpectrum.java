@@ -1,10 +1,12 @@
 package io.ntkstream.meta;
 
 import io.ntkstream.kernel.KernelState;
+import io.ntkstream.linalg.Decompositions;
+import io.ntkstream.linalg.Matrix;
+import io.ntkstream.linalg.Precision;
+import io.ntkstream.linalg.SmallSymmetricEigen;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
-import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.LUDecomposition;
-import org.apache.commons.math3.linear.RealMatrix;
 
 /**
  * One task's Gram matrix in its eigenbasis, K = V·diag(e)·Vᵀ (m x m), with the residuals
@@ -30,6 +32,9 @@ import org.apache.commons.math3.linear.RealMatrix;
  * scoring, from a {@link KernelState} ({@link #of(KernelState)}) or any Gram matrix.
  */
 public final class TaskSpectrum {
+    /** Gram sizes up to this use the Java Jacobi eigensolver, larger ones LAPACK. */
+    static final int SMALL = 64;
+
     private final int size;
     private final int columns;
     private final int samples;
@@ -88,13 +93,12 @@ public final class TaskSpectrum {
             return new TaskSpectrum(Math.max(samples, 0), new double[0], new double[0][0], new double[0][0], 0,
                     new double[0][0], new double[0][0]);
         }
-        RealMatrix k = new Array2DRowRealMatrix(gram, true);
-        EigenDecomposition eigen = new EigenDecomposition(k);
-        double[] values = eigen.getRealEigenvalues().clone();
+        SmallSymmetricEigen.Result eigen = decompose(gram);
+        double[] values = eigen.values();
         for (int i = 0; i < m; i++) {
             values[i] = Math.max(0.0, values[i]);
         }
-        double[][] vectors = eigen.getV().getData();
+        double[][] vectors = eigen.vectors();
         double[][] projected = new double[m][c];
         for (int kk = 0; kk < m; kk++) {
             for (int i = 0; i < m; i++) {
@@ -111,6 +115,35 @@ public final class TaskSpectrum {
             residualCopy[i] = residuals[i].clone();
         }
         return new TaskSpectrum(samples, values, vectors, projected, c, gramCopy, residualCopy);
+    }
+
+    /**
+     * K = V·diag(e)·Vᵀ: plain-Java Jacobi up to {@link #SMALL} rows (few-shot tasks: robust for
+     * the near-degenerate spectra where commons-math's EigenDecomposition returned NaN, and far
+     * cheaper than a native call), LAPACK dsyev above.
+     */
+    private static SmallSymmetricEigen.Result decompose(double[][] gram) {
+        int m = gram.length;
+        if (m <= SMALL) {
+            return SmallSymmetricEigen.of(gram);
+        }
+        double[] flat = new double[m * m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+                flat[j * m + i] = gram[i][j];
+            }
+        }
+        try (Matrix k = Matrix.fromColumnMajor(Precision.FLOAT64, m, m, flat);
+             Decompositions.SymmetricEigen e = Decompositions.symmetricEigen(k)) {
+            double[] v = e.vectors().toColumnMajor(); // V[i][c] at c·m + i
+            double[][] vectors = new double[m][m];
+            for (int i = 0; i < m; i++) {
+                for (int c = 0; c < m; c++) {
+                    vectors[i][c] = v[c * m + i];
+                }
+            }
+            return new SmallSymmetricEigen.Result(e.values(), vectors);
+        }
     }
 
     /** m, the Gram matrix's size. */

@@ -10,6 +10,7 @@ import io.ntkstream.kernel.FullNtkKernel;
 import io.ntkstream.kernel.Gaussian;
 import io.ntkstream.kernel.KernelFeatures;
 import io.ntkstream.kernel.KernelState;
+import io.ntkstream.kernel.RbfKernel;
 import io.ntkstream.kernel.TrainingTime;
 import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
@@ -316,6 +317,22 @@ class TaskSpectrumTest {
             }
         }
         return s;
+    }
+
+    /** Above {@link TaskSpectrum#SMALL} rows the decomposition is LAPACK's: the same closed forms vs the state's Cholesky. */
+    @Test
+    void largeTasksUseTheNativeDecompositionWithTheSameResults() {
+        int n = TaskSpectrum.SMALL + 16;
+        SplittableRandom r = new SplittableRandom(9);
+        try (KernelState big = new KernelState(new RbfKernel(1, 1, 0.7, 1.0), 0.05)) {
+            for (int i = 0; i < n; i++) {
+                double x = 4 * r.nextDouble() - 2;
+                big.add("s" + i, new double[] {x}, new double[] {Math.sin(3 * x) + 0.1 * TestNetworks.gaussian(r)});
+            }
+            TaskSpectrum s = TaskSpectrum.of(big);
+            assertClose(s.coefficients(HyperParameters.ridge(0.05)), big.alpha(), 1e-9, "α (n = " + n + ")");
+            assertClose(s.looResiduals(0.05), big.looResiduals(), 1e-9, "LOO (n = " + n + ")");
+        }
     }
 
     @Test
