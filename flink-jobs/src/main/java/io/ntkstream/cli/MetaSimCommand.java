@@ -99,9 +99,11 @@ final class MetaSimCommand implements Callable<Integer> {
             description = "Scalar kernel: trace | pseudo (the same for one output; default: ${DEFAULT-VALUE}).")
     String mode;
 
-    @Option(names = "--flow-score", defaultValue = "loo",
-            description = "How tasks score finite training times for Reptile and meta-checkpoint+hp: loo | gcv "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--flow-score", defaultValue = "auto",
+            description = "How tasks score finite training times for Reptile, meta-checkpoint+hp, meta-hp-own and "
+                    + "the candidate checkpoints: loo | gcv | auto (exact leave-one-out up to 20 labels, GCV above; "
+                    + "the library's default too) (default: ${DEFAULT-VALUE}). The meta-hp-loo and meta-hp-gcv rows "
+                    + "show both criteria.")
     String flowScore;
 
     @Option(names = "--ridges", split = ",",
@@ -175,7 +177,9 @@ final class MetaSimCommand implements Callable<Integer> {
         FlowScore score = switch (flowScore.toLowerCase(Locale.ROOT)) {
             case "loo" -> FlowScore.LOO;
             case "gcv" -> FlowScore.GCV;
-            default -> throw new IllegalArgumentException("--flow-score: expected loo or gcv, got '" + flowScore + "'");
+            case "auto" -> FlowScore.AUTO;
+            default -> throw new IllegalArgumentException("--flow-score: expected loo, gcv or auto, got '" + flowScore
+                    + "'");
         };
         requirePositive(shots, "--shots");
         requirePositive(queries, "--queries");

@@ -407,11 +407,12 @@ public final class TaskSpectrum {
 
     /**
      * The task's estimate of the per-value squared prediction error under {@code hp}: exact
-     * leave-one-out for t = ∞ ({@link #looMeanSquaredError}), GCV for finite t ({@link #gcv}).
-     * Non-finite estimates are reported as +∞.
+     * leave-one-out for t = ∞ ({@link #looMeanSquaredError}); for finite t {@link FlowScore#AUTO}
+     * (exact leave-one-out for small tasks, {@link #gcv} for large ones). Non-finite estimates are
+     * reported as +∞.
      */
     public double score(HyperParameters hp) {
-        return score(hp, FlowScore.GCV);
+        return score(hp, FlowScore.AUTO);
     }
 
     /**
@@ -422,7 +423,7 @@ public final class TaskSpectrum {
         double s;
         if (hp.isRidge()) {
             s = looMeanSquaredError(hp.ridge());
-        } else if (flowScore == FlowScore.GCV) {
+        } else if (flowScore.forSamples(samples) == FlowScore.GCV) {
             s = gcv(hp.time().flowTime());
         } else {
             s = looFlowMeanSquaredError(hp.time().flowTime());

@@ -167,7 +167,7 @@ class TaskSpectrumTest {
             }
             double expected = N * num / (trace * trace) / O;
             assertThat(spectrum.gcv(flow)).as("GCV η·t=%s", flow).isCloseTo(expected, Offset.offset(1e-9 * expected));
-            assertThat(spectrum.score(HyperParameters.flow(flow, RIDGE))).isCloseTo(expected,
+            assertThat(spectrum.score(HyperParameters.flow(flow, RIDGE), FlowScore.GCV)).isCloseTo(expected,
                     Offset.offset(1e-9 * expected));
         }
     }
@@ -332,6 +332,10 @@ class TaskSpectrumTest {
             TaskSpectrum s = TaskSpectrum.of(big);
             assertClose(s.coefficients(HyperParameters.ridge(0.05)), big.alpha(), 1e-9, "α (n = " + n + ")");
             assertClose(s.looResiduals(0.05), big.looResiduals(), 1e-9, "LOO (n = " + n + ")");
+            // the default criterion: GCV for a task this large, exact leave-one-out for the 12-sample one
+            assertThat(s.score(HyperParameters.flow(2.0, 0.05))).isEqualTo(s.gcv(2.0));
+            assertThat(spectrum.score(HyperParameters.flow(2.0, RIDGE)))
+                    .isEqualTo(spectrum.looFlowMeanSquaredError(2.0));
         }
     }
 

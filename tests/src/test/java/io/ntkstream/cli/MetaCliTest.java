@@ -64,7 +64,7 @@ class MetaCliTest {
 
         Network net = Networks.fromTensors(a, CheckpointFiles.read(params), Precision.FLOAT64);
         MetaSimulation.Settings settings = new MetaSimulation.Settings(5, 20, 20, 10, 4, NtkMode.TRACE,
-                MetaLearner.defaultGrid(), HyperParameters.defaults(), FlowScore.LOO, 0, 0.1, 5, 1);
+                MetaLearner.defaultGrid(), HyperParameters.defaults(), FlowScore.AUTO, 0, 0.1, 5, 1);
         MetaSimulation.Result expected = MetaSimulation.run(net, settings);
 
         List<String> lines = Files.readAllLines(csv);
@@ -118,7 +118,7 @@ class MetaCliTest {
         assertThat(r.code()).as(r.err()).isZero();
 
         MetaSimulation.Settings settings = new MetaSimulation.Settings(5, 20, 20, 10, 4, NtkMode.TRACE,
-                MetaLearner.defaultGrid(), HyperParameters.defaults(), FlowScore.LOO, 0, 0.1, 10, 0);
+                MetaLearner.defaultGrid(), HyperParameters.defaults(), FlowScore.AUTO, 0, 0.1, 10, 0);
         MetaSimulation.Result expected = MetaSimulation.run(
                 new MetaSimulation.Candidate(params.toString(), network(arch, params)),
                 List.of(new MetaSimulation.Candidate(other.toString(), network(arch, other)),
