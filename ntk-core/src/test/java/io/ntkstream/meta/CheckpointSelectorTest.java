@@ -182,6 +182,20 @@ class CheckpointSelectorTest {
         for (int t = 0; t < 4; t++) {
             selector.observeTask(spectra(task(r, 7, 0)));
         }
+        // from one state per candidate: the same as from their spectra
+        CheckpointSelector viaStates = CheckpointSelector.fromBytes(selector.toBytes());
+        Task extra = task(r, 7, 0);
+        List<KernelState> states = new ArrayList<>();
+        for (FeatureKernel k : KERNELS) {
+            states.add(state(k, extra, -1, 1e-3));
+        }
+        viaStates.observeStates(states);
+        states.forEach(KernelState::close);
+        CheckpointSelector viaSpectra = CheckpointSelector.fromBytes(selector.toBytes());
+        viaSpectra.observeTask(spectra(extra));
+        for (int c = 0; c < NAMES.size(); c++) {
+            assertThat(viaStates.learner(c).meanScores()).isEqualTo(viaSpectra.learner(c).meanScores());
+        }
         CheckpointSelector copy = CheckpointSelector.fromBytes(selector.toBytes());
         assertThat(copy.names()).isEqualTo(NAMES);
         assertThat(copy.current()).isEqualTo(selector.current());
