@@ -18,7 +18,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -43,7 +46,13 @@ import picocli.CommandLine.Option;
             "                      meta-learned hyper-parameters, or --reptile-time /",
             "                      --reptile-ridge); default hyper-parameters",
             "  meta-checkpoint+hp  that checkpoint, hyper-parameters re-learned on it",
+            "  candidate-meta-hp   (with --candidate-params) one row per stored checkpoint,",
+            "                      --params first, at the hyper-parameters meta-learned",
+            "                      for it (column checkpoint: which one)",
+            "  meta-checkpoint-choice  the checkpoint and hyper-parameters of least mean",
+            "                      leave-one-out error over the meta-tasks (CheckpointSelector)",
             "  oracle              per task the best grid point by its query labels",
+            "  oracle-candidates   (with candidates) ... and the best checkpoint",
             "  oracle-meta-checkpoint   (a lower bound for any choice from the grid)",
             "",
             "The network needs input_dim 1 and one output. Example (1-40-40-1 relu,",
@@ -90,9 +99,11 @@ final class MetaSimCommand implements Callable<Integer> {
             description = "Scalar kernel: trace | pseudo (the same for one output; default: ${DEFAULT-VALUE}).")
     String mode;
 
-    @Option(names = "--flow-score", defaultValue = "loo",
-            description = "How tasks score finite training times for Reptile and meta-checkpoint+hp: loo | gcv "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--flow-score", defaultValue = "auto",
+            description = "How tasks score finite training times for Reptile, meta-checkpoint+hp, meta-hp-own and "
+                    + "the candidate checkpoints: loo | gcv | auto (exact leave-one-out up to 20 labels, GCV above; "
+                    + "the library's default too) (default: ${DEFAULT-VALUE}). The meta-hp-loo and meta-hp-gcv rows "
+                    + "show both criteria.")
     String flowScore;
 
     @Option(names = "--ridges", split = ",",
@@ -129,6 +140,16 @@ final class MetaSimCommand implements Callable<Integer> {
                     + "meta-learned hyper-parameters).")
     Double reptileRidge;
 
+    @Option(names = "--candidate-params",
+            description = "Another stored checkpoint the tasks may adapt from (repeatable): the command then "
+                    + "meta-learns which of --params and these to use.")
+    List<Path> candidateParams;
+
+    @Option(names = "--candidate-arch",
+            description = "Architecture of the candidates: once per --candidate-params, in the same order "
+                    + "(default: --arch for every candidate).")
+    List<Path> candidateArchs;
+
     @Option(names = "--dtype", defaultValue = "float64",
             description = "Precision of the network passes: float32 | float64 (default: ${DEFAULT-VALUE}).")
     String dtype;
@@ -156,7 +177,9 @@ final class MetaSimCommand implements Callable<Integer> {
         FlowScore score = switch (flowScore.toLowerCase(Locale.ROOT)) {
             case "loo" -> FlowScore.LOO;
             case "gcv" -> FlowScore.GCV;
-            default -> throw new IllegalArgumentException("--flow-score: expected loo or gcv, got '" + flowScore + "'");
+            case "auto" -> FlowScore.AUTO;
+            default -> throw new IllegalArgumentException("--flow-score: expected loo, gcv or auto, got '" + flowScore
+                    + "'");
         };
         requirePositive(shots, "--shots");
         requirePositive(queries, "--queries");
@@ -198,19 +221,23 @@ final class MetaSimCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--arch: the sinusoid tasks need input_dim 1 and one output, got "
                     + network.architecture().shapeString());
         }
+        List<MetaSimulation.Candidate> candidates = candidates(Precision.parse(dtype));
         HyperParameters defaults = HyperParameters.defaults();
         List<HyperParameters> grid = MetaLearner.grid(ridgeGrid, timeGrid, defaults.ridge());
         MetaSimulation.Settings settings = new MetaSimulation.Settings(shots, queries, metaTasks, evalTasks, seed,
                 ntkMode, grid, defaults, score, minOwnLabels, reptileStep, reptileBatch, reptileEpochs,
                 reptileTime != null ? HyperParameters.flow(reptileTime, defaults.ridge())
                         : reptileRidge != null ? HyperParameters.ridge(reptileRidge) : null);
-        MetaSimulation.Result result = MetaSimulation.run(network, settings);
+        MetaSimulation.Result result = MetaSimulation.run(new MetaSimulation.Candidate(params.toString(), network),
+                candidates, settings);
 
-        StringBuilder csv = new StringBuilder("method,checkpoint_version,hyper_parameters,query_mse,stderr,tasks,shots\n");
+        StringBuilder csv = new StringBuilder(
+                "method,checkpoint_version,hyper_parameters,query_mse,stderr,tasks,shots,checkpoint\n");
         for (MetaSimulation.Row r : result.rows()) {
             csv.append(r.method()).append(',').append(r.checkpointVersion()).append(',')
                     .append(csvField(r.hyperParameters())).append(',').append(r.queryMse()).append(',')
-                    .append(r.stderr()).append(',').append(r.tasks()).append(',').append(shots).append('\n');
+                    .append(r.stderr()).append(',').append(r.tasks()).append(',').append(shots).append(',')
+                    .append(csvField(r.checkpoint())).append('\n');
         }
         try {
             if (out.toAbsolutePath().getParent() != null) {
@@ -243,10 +270,17 @@ final class MetaSimCommand implements Callable<Integer> {
             json.put("reptile_hyper_parameters", result.reptileHyperParameters().toString());
             json.put("checkpoint_hyper_parameters", result.checkpointHyperParameters().toString());
         }
+        if (result.checkpointChoice() != null) {
+            ObjectNode choice = json.putObject("checkpoint_choice");
+            choice.put("checkpoint", result.checkpointChoice().name());
+            choice.put("hyper_parameters", result.checkpointChoice().hyperParameters().toString());
+            choice.put("mean_loo_score", result.checkpointChoice().meanScore());
+        }
         ArrayNode rows = json.putArray("rows");
         for (MetaSimulation.Row r : result.rows()) {
             ObjectNode row = rows.addObject();
             row.put("method", r.method());
+            row.put("checkpoint", r.checkpoint());
             row.put("checkpoint_version", r.checkpointVersion());
             row.put("hyper_parameters", r.hyperParameters());
             row.put("query_mse", r.queryMse());
@@ -259,6 +293,36 @@ final class MetaSimCommand implements Callable<Integer> {
         }
         System.out.println(json);
         return 0;
+    }
+
+    /** The --candidate-params checkpoints (named by their paths), each with its architecture. */
+    private List<MetaSimulation.Candidate> candidates(Precision precision) {
+        if (candidateParams == null || candidateParams.isEmpty()) {
+            if (candidateArchs != null && !candidateArchs.isEmpty()) {
+                throw new IllegalArgumentException("--candidate-arch: only with --candidate-params");
+            }
+            return List.of();
+        }
+        if (candidateArchs != null && !candidateArchs.isEmpty() && candidateArchs.size() != candidateParams.size()) {
+            throw new IllegalArgumentException("--candidate-arch: expected one per --candidate-params ("
+                    + candidateParams.size() + "), got " + candidateArchs.size());
+        }
+        List<MetaSimulation.Candidate> list = new ArrayList<>();
+        Set<String> names = new HashSet<>(List.of(params.toString()));
+        for (int i = 0; i < candidateParams.size(); i++) {
+            Path p = candidateParams.get(i);
+            if (!names.add(p.toString())) {
+                throw new IllegalArgumentException("--candidate-params: " + p + " is given twice (or is --params)");
+            }
+            Path a = candidateArchs == null || candidateArchs.isEmpty() ? arch : candidateArchs.get(i);
+            Network n = Inputs.network(a, p, precision);
+            if (n.inputDim() != 1 || n.outputDim() != 1) {
+                throw new IllegalArgumentException("--candidate-params " + p + ": the sinusoid tasks need input_dim 1 "
+                        + "and one output, got " + n.architecture().shapeString());
+            }
+            list.add(new MetaSimulation.Candidate(p.toString(), n));
+        }
+        return list;
     }
 
     private static void requirePositive(int v, String option) {

@@ -5,7 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ntkstream.data.DType;
 import io.ntkstream.data.NdArray;
 import io.ntkstream.data.Npy;
+import io.ntkstream.kernel.ClassTargets;
 import io.ntkstream.kernel.EmpiricalNtkKernel;
+import io.ntkstream.kernel.FullGaussian;
+import io.ntkstream.kernel.FullKernelState;
+import io.ntkstream.kernel.FullNtkKernel;
+import io.ntkstream.kernel.IncrementalCholesky;
 import io.ntkstream.kernel.NtkRegressor;
 import io.ntkstream.kernel.Prediction;
 import io.ntkstream.kernel.RegressorSettings;
@@ -33,7 +38,11 @@ import picocli.CommandLine.Option;
             "(pseudo: the pseudo-NTK; trace: trace(Θ)/O), the O outputs share it (Θ ≈ k ⊗ I_O):",
             "  t = ∞ (default): μ(x) = f0(x) + k(x,X)(K + λI)⁻¹(Y − f0(X))",
             "  --t T --lr η:    μ_t(x) = f0(x) + k(x,X)K⁻¹(I − exp(−ηtK/n))(Y − f0(X))",
-            "  --variance:      σ²(x) = k(x,x) − k(x,X)(K + λI)⁻¹k(X,x)",
+            "  --variance:      σ²(x) = k(x,x) − k(x,X)(K + λI)⁻¹k(X,x), shape (m,)",
+            "--mode full uses the full NTK Θ (an O x O block per pair, outputs coupled): K is nO x nO, Y − f0(X)",
+            "is stacked sample by sample into an nO vector, the rate is still ηt/n, and --variance holds per output",
+            "σ²_o(x) = Θ(x,x)[o,o] − Θ_o(x,X)(K + λI)⁻¹Θ_o(X,x), shape (m, O) (the diagonal of the O x O posterior",
+            "covariance; its row mean is the trace/O comparable with the scalar modes).",
             "With --classes C, --train-y holds class indices (int, shape (n,)), learned as one-hot targets minus 1/C;",
             "--out still holds μ, --pred-labels the arg-max of softmax(μ).",
             "Prints one JSON line on stdout."})
@@ -57,7 +66,8 @@ final class RegressCommand implements Callable<Integer> {
     @Option(names = "--test-x", required = true, description = "Test inputs, .npy of shape (m, input_dim).")
     Path testX;
 
-    @Option(names = "--mode", defaultValue = "pseudo", description = "pseudo | trace (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--mode", defaultValue = "pseudo",
+            description = "pseudo | trace | full (default: ${DEFAULT-VALUE}).")
     String mode;
 
     @Option(names = "--ridge", defaultValue = "1e-3", description = "Ridge λ >= 0 (default: ${DEFAULT-VALUE}).")
@@ -82,7 +92,8 @@ final class RegressCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output .npy: the predicted means μ, float64 (m, O).")
     Path out;
 
-    @Option(names = "--variance", description = "Output .npy: the posterior variance σ², float64 (m,).")
+    @Option(names = "--variance",
+            description = "Output .npy: the posterior variance σ², float64 (m,); with --mode full per output (m, O).")
     Path variance;
 
     @Option(names = "--pred-labels", description = "Output .npy (with --classes): predicted class indices, int64 (m,).")
@@ -121,64 +132,22 @@ final class RegressCommand implements Callable<Integer> {
                 .withClasses(classes == null ? 0 : classes);
 
         long start = System.nanoTime();
-        int n;
-        int m;
-        int jittered = 0;
-        double jitter = 0;
-        double[] mu;
-        double[] var;
-        long[] labels;
-        EmpiricalNtkKernel kernel = new EmpiricalNtkKernel(network, ntkMode);
         try (Matrix x = Inputs.samples(trainX, network.inputDim(), Precision.FLOAT64, "--train-x");
-             Matrix test = Inputs.samples(testX, network.inputDim(), Precision.FLOAT64, "--test-x");
-             NtkRegressor learner = new NtkRegressor(kernel, settings)) {
-            n = x.cols();
-            m = test.cols();
-            double[][] y = null;
-            long[] trainLabels = null;
-            if (classes == null) {
-                y = Inputs.regressionTargets(trainY, n, outputs, "--train-y");
-            } else {
-                trainLabels = classLabels(n, classes);
-            }
-            for (int from = 0; from < n; from += CHUNK) {
-                int to = Math.min(n, from + CHUNK);
-                List<String> ids = new ArrayList<>(to - from);
-                for (int i = from; i < to; i++) {
-                    ids.add(Integer.toString(i));
-                }
-                List<NtkRegressor.LearnResult> results = classes == null
-                        ? learner.learnMany(ids, x.columns(from, to), Arrays.copyOfRange(y, from, to))
-                        : learner.learnManyLabels(ids, x.columns(from, to), Arrays.copyOfRange(trainLabels, from, to));
-                for (NtkRegressor.LearnResult r : results) {
-                    if (r.jittered()) {
-                        jittered++;
-                        jitter += r.jitterAdded();
-                    }
-                }
-            }
-            double trainSeconds = (System.nanoTime() - start) / 1e9;
-            mu = new double[m * outputs];
-            var = new double[m];
-            labels = new long[m];
-            for (int from = 0; from < m; from += CHUNK) {
-                int to = Math.min(m, from + CHUNK);
-                List<Prediction> predictions = learner.predict(test.columns(from, to));
-                for (int i = from; i < to; i++) {
-                    Prediction p = predictions.get(i - from);
-                    System.arraycopy(p.mean(), 0, mu, i * outputs, outputs);
-                    var[i] = p.variance();
-                    labels[i] = p.label();
-                }
-            }
+             Matrix test = Inputs.samples(testX, network.inputDim(), Precision.FLOAT64, "--test-x")) {
+            int n = x.cols();
+            int m = test.cols();
+            double[][] y = classes == null ? Inputs.regressionTargets(trainY, n, outputs, "--train-y")
+                    : encode(classLabels(n, classes), classes);
+            Fit fit = ntkMode == NtkMode.FULL ? fitFull(network, settings, x, y, test, start)
+                    : fitScalar(network, ntkMode, settings, x, y, test, start);
             double seconds = (System.nanoTime() - start) / 1e9;
 
-            Npy.write(out, new int[] {m, outputs}, mu, DType.FLOAT64);
+            Npy.write(out, new int[] {m, outputs}, fit.mu(), DType.FLOAT64);
             if (variance != null) {
-                Npy.write(variance, new int[] {m}, var, DType.FLOAT64);
+                Npy.write(variance, fit.varianceShape(), fit.variance(), DType.FLOAT64);
             }
             if (predLabels != null) {
-                double[] asDouble = Arrays.stream(labels).asDoubleStream().toArray();
+                double[] asDouble = Arrays.stream(fit.labels()).asDoubleStream().toArray();
                 Npy.write(predLabels, new int[] {m}, asDouble, DType.INT64);
             }
 
@@ -200,14 +169,15 @@ final class RegressCommand implements Callable<Integer> {
             if (classes != null) {
                 json.put("classes", classes);
             }
-            json.put("jittered_samples", jittered);
-            json.put("jitter_total", jitter);
-            json.put("train_seconds", trainSeconds);
+            json.put("jittered_samples", fit.jittered());
+            json.put("jitter_total", fit.jitter());
+            json.put("train_seconds", fit.trainSeconds());
             json.put("seconds", seconds);
             json.put("peak_rss_mib", LinalgRuntime.peakResidentBytes() / (1 << 20));
             json.put("out", out.toString());
             if (variance != null) {
                 json.put("variance", variance.toString());
+                json.put("variance_shape", NdArray.formatShape(fit.varianceShape()));
             }
             if (predLabels != null) {
                 json.put("pred_labels", predLabels.toString());
@@ -217,13 +187,120 @@ final class RegressCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * What a regression gives the command: μ (m·O values, sample-major), σ² and its .npy shape,
+     * the predicted labels (classification), jitter, and the seconds spent learning.
+     */
+    private record Fit(double[] mu, double[] variance, int[] varianceShape, long[] labels, int jittered,
+                       double jitter, double trainSeconds) {
+    }
+
+    /** pseudo / trace: the scalar-kernel learner, σ² shared by the outputs, shape (m,). */
+    private Fit fitScalar(Network network, NtkMode ntkMode, RegressorSettings settings, Matrix x, double[][] y,
+                          Matrix test, long start) {
+        int n = x.cols();
+        int m = test.cols();
+        int outputs = network.outputDim();
+        RegressorSettings regression = settings.withClasses(0); // the targets are already encoded
+        try (NtkRegressor learner = new NtkRegressor(new EmpiricalNtkKernel(network, ntkMode), regression)) {
+            int jittered = 0;
+            double jitter = 0;
+            for (int from = 0; from < n; from += CHUNK) {
+                int to = Math.min(n, from + CHUNK);
+                for (NtkRegressor.LearnResult r : learner.learnMany(ids(from, to), x.columns(from, to),
+                        Arrays.copyOfRange(y, from, to))) {
+                    if (r.jittered()) {
+                        jittered++;
+                        jitter += r.jitterAdded();
+                    }
+                }
+            }
+            double trainSeconds = (System.nanoTime() - start) / 1e9;
+            double[] mu = new double[m * outputs];
+            double[] var = new double[m];
+            long[] labels = new long[m];
+            for (int from = 0; from < m; from += CHUNK) {
+                int to = Math.min(m, from + CHUNK);
+                List<Prediction> predictions = learner.predict(test.columns(from, to));
+                for (int i = from; i < to; i++) {
+                    Prediction p = predictions.get(i - from);
+                    System.arraycopy(p.mean(), 0, mu, i * outputs, outputs);
+                    var[i] = p.variance();
+                    labels[i] = settings.isClassification() ? ClassTargets.argMax(ClassTargets.softmax(p.mean())) : -1;
+                }
+            }
+            return new Fit(mu, var, new int[] {m}, labels, jittered, jitter, trainSeconds);
+        }
+    }
+
+    /**
+     * full: the nO x nO regression ({@link FullKernelState}), σ² per output, shape (m, O); the
+     * Cholesky factor grows by O rows per sample (no dense refactorization).
+     */
+    private Fit fitFull(Network network, RegressorSettings settings, Matrix x, double[][] y, Matrix test,
+                        long start) {
+        int n = x.cols();
+        int m = test.cols();
+        int outputs = network.outputDim();
+        try (FullKernelState state = new FullKernelState(new FullNtkKernel(network), settings.ridge(),
+                settings.jitterTolerance())) {
+            int jittered = 0;
+            double jitter = 0;
+            for (int from = 0; from < n; from += CHUNK) {
+                int to = Math.min(n, from + CHUNK);
+                for (IncrementalCholesky.AddResult r : state.addAll(ids(from, to), x.columns(from, to),
+                        Arrays.copyOfRange(y, from, to))) {
+                    if (r.jittered()) {
+                        jittered++;
+                        jitter += r.jitterAdded();
+                    }
+                }
+            }
+            double trainSeconds = (System.nanoTime() - start) / 1e9;
+            double[] mu = new double[m * outputs];
+            double[] var = new double[m * outputs];
+            long[] labels = new long[m];
+            for (int from = 0; from < m; from += CHUNK) {
+                int to = Math.min(m, from + CHUNK);
+                FullGaussian g = state.predict(test.columns(from, to), settings.time(), variance != null);
+                for (int i = from; i < to; i++) {
+                    double[] mean = g.mean()[i - from];
+                    System.arraycopy(mean, 0, mu, i * outputs, outputs);
+                    if (g.variance() != null) {
+                        System.arraycopy(g.variance()[i - from], 0, var, i * outputs, outputs);
+                    }
+                    labels[i] = settings.isClassification() ? ClassTargets.argMax(ClassTargets.softmax(mean)) : -1;
+                }
+            }
+            return new Fit(mu, var, new int[] {m, outputs}, labels, jittered, jitter, trainSeconds);
+        }
+    }
+
+    /** Sample ids "from" … "to − 1" (the row numbers of --train-x). */
+    private static List<String> ids(int from, int to) {
+        List<String> ids = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            ids.add(Integer.toString(i));
+        }
+        return ids;
+    }
+
     private static NtkMode parseMode(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "pseudo" -> NtkMode.PSEUDO;
             case "trace" -> NtkMode.TRACE;
-            default -> throw new IllegalArgumentException("--mode: expected pseudo or trace (a scalar kernel), got '"
-                    + s + "'");
+            case "full" -> NtkMode.FULL;
+            default -> throw new IllegalArgumentException("--mode: expected pseudo, trace or full, got '" + s + "'");
         };
+    }
+
+    /** Class c of C as the target e_c − 1/C ({@link ClassTargets#encode}), one row per label. */
+    private static double[][] encode(long[] labels, int c) {
+        double[][] y = new double[labels.length][];
+        for (int i = 0; i < labels.length; i++) {
+            y[i] = ClassTargets.encode(labels[i], c);
+        }
+        return y;
     }
 
     /** Integer labels (n,) in [0, C). */

@@ -24,7 +24,8 @@ import java.util.Locale;
  *       off-diagonal output blocks are negligible (wide networks: Θ → Θ∞ ⊗ I_O).</li>
  * </ul>
  * Both equal Θ∞ for a network at infinite width, and both make the regression treat the O
- * outputs as independent tasks sharing one kernel. FULL and DIAGONAL are not scalar kernels.
+ * outputs as independent tasks sharing one kernel. FULL and DIAGONAL are not scalar kernels (the
+ * full NTK regression: {@link FullNtkKernel}, {@link FullKernelState}).
  */
 public final class EmpiricalNtkKernel implements FeatureKernel {
     private final Network network;
@@ -40,7 +41,12 @@ public final class EmpiricalNtkKernel implements FeatureKernel {
         this.network = network;
         this.mode = mode;
         this.scale = mode == NtkMode.TRACE ? 1.0 / network.outputDim() : 1.0;
-        this.description = "ntk " + mode.name().toLowerCase(Locale.ROOT) + " " + network.architecture().shapeString()
+        this.description = describe(network, mode);
+    }
+
+    /** Kind, mode, architecture, precision and a fingerprint of the parameters (see {@link #description()}). */
+    static String describe(Network network, NtkMode mode) {
+        return "ntk " + mode.name().toLowerCase(Locale.ROOT) + " " + network.architecture().shapeString()
                 + " " + network.architecture().parametrization().name().toLowerCase(Locale.ROOT)
                 + " σw=" + network.architecture().sigmaW() + " σb=" + network.architecture().sigmaB()
                 + " " + network.precision().name().toLowerCase(Locale.ROOT)
@@ -87,7 +93,7 @@ public final class EmpiricalNtkKernel implements FeatureKernel {
     }
 
     /** Diagonal blocks of this many samples: one small GEMM per block instead of one per sample. */
-    private static final int DIAGONAL_BLOCK = 64;
+    static final int DIAGONAL_BLOCK = 64;
 
     @Override
     public double[] selfDiagonal(KernelFeatures a) {
@@ -107,7 +113,7 @@ public final class EmpiricalNtkKernel implements FeatureKernel {
     }
 
     /** Views of samples [from, to) (closes nothing; never close it). */
-    private static NtkFeatures slice(NtkFeatures f, int from, int to, int g) {
+    static NtkFeatures slice(NtkFeatures f, int from, int to, int g) {
         List<LayerFeatures> layers = new ArrayList<>(f.layers().size());
         for (LayerFeatures lf : f.layers()) {
             layers.add(new LayerFeatures(lf.layer(), lf.inputs().columns(from, to),
@@ -119,6 +125,11 @@ public final class EmpiricalNtkKernel implements FeatureKernel {
     @Override
     public Matrix f0(Matrix x) {
         requireInput(x);
+        return outputs(network, x);
+    }
+
+    /** The network's outputs on x as a new float64 O x n matrix. */
+    static Matrix outputs(Network network, Matrix x) {
         try (ForwardTrace trace = network.forward(x)) {
             Matrix out = trace.output();
             return Matrix.fromColumnMajor(Precision.FLOAT64, out.rows(), out.cols(), out.toColumnMajor());
@@ -166,7 +177,7 @@ public final class EmpiricalNtkKernel implements FeatureKernel {
     }
 
     /** Features of a batch, owning their native memory. */
-    private record Features(NtkFeatures ntk) implements KernelFeatures {
+    record Features(NtkFeatures ntk) implements KernelFeatures {
         @Override
         public int size() {
             return ntk.samples();

@@ -291,8 +291,49 @@ public final class IncrementalCholesky {
     /** The diagonal of A⁻¹ (Σ_k (L⁻¹)_{ki}²), O(n³): for leave-one-out residuals. */
     public double[] inverseDiagonal() {
         int n = rows.size();
-        double[][] w = new double[n][]; // W = L⁻¹, lower triangular, by rows: L·W = I
+        double[][] w = inverseFactorRows();
         double[] diag = new double[n];
+        for (int k = 0; k < n; k++) {
+            double[] wk = w[k];
+            for (int j = 0; j <= k; j++) {
+                diag[j] += wk[j] * wk[j];
+            }
+        }
+        return diag;
+    }
+
+    /**
+     * The diagonal blocks of A⁻¹ = WᵀW (W = L⁻¹) for consecutive groups of {@code block} rows (a
+     * sample's O rows of a full-NTK Gram): n/block row-major block x block matrices,
+     * [A⁻¹]_{sb+a, sb+c} = Σ_k W[k][sb+a]·W[k][sb+c]. O(n³). For block leave-one-out residuals.
+     */
+    public double[][] inverseDiagonalBlocks(int block) {
+        int n = rows.size();
+        if (block < 1 || n % block != 0) {
+            throw new IllegalArgumentException("block: expected a size >= 1 dividing n = " + n + ", got " + block);
+        }
+        double[][] w = inverseFactorRows();
+        double[][] blocks = new double[n / block][block * block];
+        for (int k = 0; k < n; k++) {
+            double[] wk = w[k];
+            for (int s = 0; s * block <= k; s++) {
+                double[] b = blocks[s];
+                int base = s * block;
+                for (int a = 0; a < block && base + a <= k; a++) {
+                    double wa = wk[base + a];
+                    for (int c = 0; c < block && base + c <= k; c++) {
+                        b[a * block + c] += wa * wk[base + c];
+                    }
+                }
+            }
+        }
+        return blocks;
+    }
+
+    /** W = L⁻¹ by rows (row k has k + 1 values), from L·W = I, O(n³). */
+    private double[][] inverseFactorRows() {
+        int n = rows.size();
+        double[][] w = new double[n][];
         for (int k = 0; k < n; k++) {
             double[] lk = rows.get(k);
             double[] wk = new double[k + 1];
@@ -305,11 +346,8 @@ public final class IncrementalCholesky {
                 wk[j] = -s / lk[k];
             }
             w[k] = wk;
-            for (int j = 0; j <= k; j++) {
-                diag[j] += wk[j] * wk[j];
-            }
         }
-        return diag;
+        return w;
     }
 
     /** Row i of L (a copy, {@code i + 1} values). */

@@ -5,26 +5,36 @@ import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
 
 /**
- * Gradient flow of the linearized network in the eigenbasis of K = V·diag(e)·Vᵀ (n x n):
+ * Gradient flow of the linearized network in the eigenbasis of K = V·diag(e)·Vᵀ (m x m):
  * the coefficients c(t) = K⁻¹(I − exp(−ηtK/n))·R = V·diag(h(e_k))·Vᵀ·R with
  * h(e) = −expm1(−ηt·e/n)/e → ηt/n as e → 0 (bounded, so a singular K is harmless; rounding-level
- * negative eigenvalues count as 0). One O(n³) decomposition (LAPACK dsyev through
- * {@link Decompositions#symmetricEigen}), then O(n²·O) per η·t.
+ * negative eigenvalues count as 0). n is the number of samples (the loss is (1/2n)·Σ_i‖·‖²):
+ * m = n for a scalar kernel, m = nO for the full NTK. One O(m³) decomposition (LAPACK dsyev
+ * through {@link Decompositions#symmetricEigen}), then O(m²·c) per η·t for c residual columns.
  */
 final class SpectralFlow {
     private final double[] values;
     /** Eigenvectors as columns: vectors[i][k] = V[i][k]. */
     private final double[][] vectors;
+    /** n of exp(−ηtK/n). */
+    private final int samples;
 
-    private SpectralFlow(double[] values, double[][] vectors) {
+    private SpectralFlow(double[] values, double[][] vectors, int samples) {
         this.values = values;
         this.vectors = vectors;
+        this.samples = samples;
     }
 
+    /** The flow of a scalar kernel's n x n Gram (one row per sample). */
     static SpectralFlow of(double[][] gram) {
+        return of(gram, gram.length);
+    }
+
+    /** The flow of an m x m Gram of {@code samples} samples (m = samples·O for the full NTK). */
+    static SpectralFlow of(double[][] gram, int samples) {
         int n = gram.length;
         if (n == 0) {
-            return new SpectralFlow(new double[0], new double[0][0]);
+            return new SpectralFlow(new double[0], new double[0][0], samples);
         }
         double[] flat = new double[n * n]; // symmetric: row-major = column-major
         for (int i = 0; i < n; i++) {
@@ -39,7 +49,7 @@ final class SpectralFlow {
                     vectors[i][c] = v[c * n + i];
                 }
             }
-            return new SpectralFlow(e.values(), vectors);
+            return new SpectralFlow(e.values(), vectors, samples);
         }
     }
 
@@ -52,7 +62,7 @@ final class SpectralFlow {
         int outputs = residuals[0].length;
         double[][] projected = new double[n][outputs]; // diag(h)·Vᵀ·R
         for (int k = 0; k < n; k++) {
-            double h = flowFactor(values[k], flowTime, n);
+            double h = flowFactor(values[k], flowTime, samples);
             double[] pk = projected[k];
             for (int i = 0; i < n; i++) {
                 double v = vectors[i][k];

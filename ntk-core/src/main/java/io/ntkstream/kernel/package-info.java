@@ -15,13 +15,21 @@
  *       leave-one-out residuals, row-wise (de)serialization ({@link io.ntkstream.kernel.SampleRecord}).</li>
  *   <li>{@link io.ntkstream.kernel.NtkRegressor}: the online learner (learnOne / forget /
  *       predictOne), sliding window, classification.</li>
+ *   <li>{@link io.ntkstream.kernel.FullNtkKernel} and {@link io.ntkstream.kernel.FullKernelState}:
+ *       the same regression with the full NTK (an O x O block per pair, outputs coupled): an
+ *       nO x nO Gram, O Cholesky rows appended per sample, per-output variances
+ *       ({@link io.ntkstream.kernel.FullGaussian}), block leave-one-out.</li>
  * </ul>
  *
  * <h2>Conventions</h2>
  * <ul>
  *   <li>Multi-output: Θ(x, x') ≈ k(x, x')·I_O — every output is regressed with the same scalar
  *       kernel (pseudo-NTK, or trace(Θ)/O). So K is n x n, Y is n x O, α is n x O, and the
- *       posterior variance is one number per sample shared by the outputs.</li>
+ *       posterior variance is one number per sample shared by the outputs. The full NTK
+ *       ({@code FullKernelState}) drops the assumption: K is nO x nO (row i·O + o), α = A⁻¹vec(Y − f0)
+ *       has nO values, the flow's rate is still ηt/n (n samples, not nO), and σ² is per output
+ *       (the diagonal of each query's O x O posterior covariance; its mean over outputs,
+ *       trace/O, equals the scalar σ² when Θ = k ⊗ I_O).</li>
  *   <li>Training: linearized network f_lin(x) = f0(x) + J(x)(θ − θ0), loss
  *       (1/2n)·Σ_i ‖f(x_i) − y_i‖², gradient flow dθ/dt = −η∇L for time t. With R = Y − f0(X):
  *       <ul>

@@ -11,5 +11,23 @@ public enum FlowScore {
      */
     GCV,
     /** Exact leave-one-out by n closed-form refits of the flow (O(n⁴) per task): for small n. */
-    LOO
+    LOO,
+    /**
+     * {@link #LOO} for tasks of at most {@link #AUTO_LOO_MAX_SAMPLES} samples, {@link #GCV} above:
+     * on the sinusoid tasks GCV picks far worse flow times than exact leave-one-out at 5 and 10
+     * labels and the same quality from 20 on (docs/science.md), while exact leave-one-out grows as
+     * n⁴. The default of {@link MetaLearner#MetaLearner()} and of {@code meta-sim}.
+     */
+    AUTO;
+
+    /** Largest task (samples) that {@link #AUTO} scores by exact leave-one-out. */
+    public static final int AUTO_LOO_MAX_SAMPLES = 20;
+
+    /** The criterion a task of {@code samples} samples is scored with: GCV or LOO. */
+    public FlowScore forSamples(int samples) {
+        if (this != AUTO) {
+            return this;
+        }
+        return samples <= AUTO_LOO_MAX_SAMPLES ? LOO : GCV;
+    }
 }

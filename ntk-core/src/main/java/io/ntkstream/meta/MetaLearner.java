@@ -19,7 +19,9 @@ import java.util.List;
  * <p>Each observed task scores every point of a fixed grid from its own labels, in closed form
  * ({@link TaskSpectrum#score}: exact leave-one-out for ridge candidates; for finite-time
  * candidates GCV, one eigendecomposition per task, or — {@link FlowScore#LOO}, better for
- * few-shot tasks — exact leave-one-out by n closed-form refits). The learner keeps, per grid point, the running
+ * few-shot tasks — exact leave-one-out by n closed-form refits; {@link FlowScore#AUTO}, the
+ * default, takes LOO up to {@link FlowScore#AUTO_LOO_MAX_SAMPLES} samples and GCV above, so the
+ * library and {@code meta-sim} agree). The learner keeps, per grid point, the running
  * mean of the scores over the tasks seen — an estimate of the mean squared error a new task would
  * get with that grid point — and {@link #current()} is its arg-min, so a new task starts from
  * what earlier tasks taught. A task with at least {@code minOwnLabels} labels may use its own
@@ -68,16 +70,19 @@ public final class MetaLearner {
         this.grid = List.copyOf(grid);
         this.initial = initial;
         if (flowScore == null) {
-            throw new IllegalArgumentException("flowScore must not be null (GCV or LOO)");
+            throw new IllegalArgumentException("flowScore must not be null (GCV, LOO or AUTO)");
         }
         this.minOwnLabels = minOwnLabels;
         this.flowScore = flowScore;
         this.meanScores = new double[grid.size()];
     }
 
-    /** The default grid, initial defaults, never a task's own choice, GCV for finite times. */
+    /**
+     * The default grid, initial defaults, never a task's own choice, finite times scored by
+     * {@link FlowScore#AUTO} (exact leave-one-out for few-shot tasks, GCV for large ones).
+     */
     public MetaLearner() {
-        this(defaultGrid(), HyperParameters.defaults(), 0, FlowScore.GCV);
+        this(defaultGrid(), HyperParameters.defaults(), 0, FlowScore.AUTO);
     }
 
     /**

@@ -25,18 +25,26 @@ import java.util.function.ToIntFunction;
  *       {@link MetaLearner} learned on the meta-training tasks' support sets (exact leave-one-out
  *       for ridge candidates; finite times scored by exact leave-one-out or by GCV);
  *       {@code meta-hp-own} (with minOwnLabels ≤ shots): each task's own choice;</li>
+ *   <li>with candidate checkpoints ({@link #run(Candidate, List, Settings)}): {@code candidate-meta-hp},
+ *       one row per candidate (θ0 first) at the hyper-parameters meta-learned for it, and
+ *       {@code meta-checkpoint-choice}, the (candidate, hyper-parameters) a
+ *       {@link CheckpointSelector} chose from the meta-training tasks' leave-one-out errors;</li>
  *   <li>{@code meta-checkpoint}: the checkpoint after Reptile steps ({@link Reptile}) over the
  *       meta-training tasks — each task's Δθ at the hyper-parameters meta-learned on θ0 with the
  *       settings' flow score, or at fixed {@code reptileHyperParameters} — with the default
  *       hyper-parameters;</li>
  *   <li>{@code meta-checkpoint+hp}: that checkpoint with hyper-parameters re-learned under it;</li>
- *   <li>{@code oracle}, {@code oracle-meta-checkpoint}: per held-out task the candidate of least
- *       query error (it uses the query labels: a lower bound for any choice from the grid).</li>
+ *   <li>{@code oracle}, {@code oracle-candidates}, {@code oracle-meta-checkpoint}: per held-out
+ *       task the hyper-parameters (and, for {@code oracle-candidates}, the candidate checkpoint)
+ *       of least query error (it uses the query labels: a lower bound for any choice from the grid).</li>
  * </ol>
  * Meta-training and held-out tasks come from independent generators of one seed.
  */
 public final class MetaSimulation {
     private MetaSimulation() {}
+
+    /** The finite-time criteria compared in the rows meta-hp-gcv and meta-hp-loo. */
+    private static final List<FlowScore> COMPARED = List.of(FlowScore.GCV, FlowScore.LOO);
 
     /** Seed offset of the held-out task stream. */
     static final long EVAL_STREAM = 0x5DEECE66DL;
@@ -50,7 +58,9 @@ public final class MetaSimulation {
      * @param mode          scalar kernel (trace or pseudo; the same for O = 1)
      * @param grid          hyper-parameter candidates
      * @param defaults      the default hyper-parameters (baseline, and the learners' initial choice)
-     * @param flowScore     how the meta-learner behind Reptile and meta-checkpoint+hp scores finite times
+     * @param flowScore     how the meta-learners behind Reptile, meta-checkpoint+hp, meta-hp-own and the
+     *                      candidate checkpoints score finite times (the meta-hp-gcv / meta-hp-loo rows
+     *                      show both criteria whatever this is)
      * @param minOwnLabels  a held-out task with at least this many labels may use its own choice (0 = never)
      * @param reptileStep   ε of the Reptile step
      * @param reptileBatch  tasks per Reptile step
@@ -84,12 +94,13 @@ public final class MetaSimulation {
         }
 
         /**
-         * Defaults: 50 query points, trace kernel, default grid and hyper-parameters, exact LOO for
-         * finite times, ε = 0.1, batch 10, 1 epoch.
+         * Defaults: 50 query points, trace kernel, default grid and hyper-parameters, finite times
+         * scored by {@link FlowScore#AUTO} (exact LOO for these few-shot tasks), ε = 0.1, batch 10,
+         * 1 epoch.
          */
         public static Settings of(int shots, int metaTasks, int evalTasks, long seed) {
             return new Settings(shots, 50, metaTasks, evalTasks, seed, NtkMode.TRACE, MetaLearner.defaultGrid(),
-                    HyperParameters.defaults(), FlowScore.LOO, 0, 0.1, 10, 1);
+                    HyperParameters.defaults(), FlowScore.AUTO, 0, 0.1, 10, 1);
         }
 
         public Settings withReptile(double step, int batch, int epochs) {
@@ -109,9 +120,25 @@ public final class MetaSimulation {
         }
     }
 
-    /** One method's result: mean query MSE over the held-out tasks and its standard error. */
+    /**
+     * One method's result: mean query MSE over the held-out tasks and its standard error, with
+     * the checkpoint it adapted from (a candidate's name, {@link #REPTILE} for the meta-learned
+     * one, "per task" for the oracle over candidates).
+     */
     public record Row(String method, long checkpointVersion, String hyperParameters, double queryMse, double stderr,
-                      int tasks) {
+                      int tasks, String checkpoint) {
+    }
+
+    /** The name of the Reptile checkpoint in {@link Row#checkpoint()}. */
+    public static final String REPTILE = "reptile";
+
+    /** A stored checkpoint a task may adapt from: its name (e.g. the file) and network. */
+    public record Candidate(String name, Network network) {
+        public Candidate {
+            if (name == null || name.isBlank() || network == null) {
+                throw new IllegalArgumentException("candidate: expected a name and a network, got '" + name + "'");
+            }
+        }
     }
 
     /**
@@ -119,17 +146,37 @@ public final class MetaSimulation {
      * @param reptileHyperParameters    the adaptation Reptile averaged (null without Reptile)
      * @param checkpointHyperParameters learned on the meta-learned checkpoint (null without Reptile)
      * @param checkpoint                the meta-learned checkpoint (null without Reptile)
+     * @param checkpointChoice          the candidate checkpoint and hyper-parameters the
+     *                                  {@link CheckpointSelector} chose (null without candidates)
      */
     public record Result(List<Row> rows, HyperParameters metaHyperParameters, HyperParameters reptileHyperParameters,
-                         HyperParameters checkpointHyperParameters, CheckpointUpdate checkpoint, double seconds) {
+                         HyperParameters checkpointHyperParameters, CheckpointUpdate checkpoint,
+                         CheckpointSelector.Choice checkpointChoice, double seconds) {
         public Row row(String method) {
             return rows.stream().filter(r -> r.method().equals(method)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no row " + method));
         }
+
+        /** The row of {@code method} adapted from checkpoint {@code checkpoint} (candidate rows share a method). */
+        public Row row(String method, String checkpoint) {
+            return rows.stream().filter(r -> r.method().equals(method) && r.checkpoint().equals(checkpoint)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no row " + method + " for " + checkpoint));
+        }
     }
 
-    /** Runs the benchmark from checkpoint {@code initial} (version 0). */
+    /** Runs the benchmark from checkpoint {@code initial} (version 0, named θ0). */
     public static Result run(Network initial, Settings s) {
+        return run(new Candidate("θ0", initial), List.of(), s);
+    }
+
+    /**
+     * Runs the benchmark from checkpoint {@code first} (version 0); with {@code others}, also
+     * meta-learns which of the candidates {first, others...} to adapt from ({@link CheckpointSelector}
+     * on the meta-training tasks' support sets) and reports every candidate, the choice and an
+     * oracle over candidates.
+     */
+    public static Result run(Candidate first, List<Candidate> others, Settings s) {
+        Network initial = first.network();
         if (initial.inputDim() != 1 || initial.outputDim() != 1) {
             throw new IllegalArgumentException("the sinusoid tasks need a network with input_dim 1 and O = 1, got "
                     + initial.architecture().shapeString());
@@ -141,23 +188,33 @@ public final class MetaSimulation {
         candidates.add(s.defaults());
         int defaults = candidates.size() - 1;
 
-        // hyper-parameters at θ0, both finite-time criteria from the same spectra
+        // hyper-parameters at θ0: both compared finite-time criteria and the settings' (AUTO) from the same spectra
         FeatureKernel k0 = new EmpiricalNtkKernel(initial, s.mode());
         Map<FlowScore, MetaLearner> learners = new LinkedHashMap<>();
-        for (FlowScore f : FlowScore.values()) {
+        for (FlowScore f : COMPARED) {
             learners.put(f, new MetaLearner(s.grid(), s.defaults(), s.minOwnLabels(), f));
         }
+        learners.computeIfAbsent(s.flowScore(), f -> new MetaLearner(s.grid(), s.defaults(), s.minOwnLabels(), f));
+        List<Candidate> all = new ArrayList<>();
+        all.add(first);
+        all.addAll(others);
+        CandidateCheckpoints choice = others.isEmpty() ? null : new CandidateCheckpoints(all, s);
         for (Sinusoids.Task task : train) {
             TaskSpectrum spectrum = TaskFit.of(k0, task, false).spectrum;
             learners.values().forEach(l -> l.observeTask(spectrum));
+            if (choice != null) {
+                choice.observe(task, spectrum);
+            }
         }
         MetaLearner learner = learners.get(s.flowScore());
         HyperParameters hp0 = learner.current();
 
+        // rows in order: θ0's, the candidates', the Reptile checkpoint's, then the oracles
         List<Row> rows = new ArrayList<>();
+        List<Row> oracles = new ArrayList<>();
         Map<String, ToIntFunction<TaskFit>> at0 = new LinkedHashMap<>();
         at0.put("default", fit -> defaults);
-        for (FlowScore f : FlowScore.values()) {
+        for (FlowScore f : COMPARED) {
             int i = s.grid().indexOf(learners.get(f).current());
             at0.put("meta-hp-" + f.name().toLowerCase(Locale.ROOT), fit -> i >= 0 ? i : defaults);
         }
@@ -168,15 +225,25 @@ public final class MetaSimulation {
         at0.put("oracle", fit -> fit.oracleIndex(candidates));
         Map<String, String> labels0 = new LinkedHashMap<>();
         labels0.put("default", s.defaults().toString());
-        for (FlowScore f : FlowScore.values()) {
+        for (FlowScore f : COMPARED) {
             labels0.put("meta-hp-" + f.name().toLowerCase(Locale.ROOT), learners.get(f).current().toString());
         }
         labels0.put("meta-hp-own", "per task (own " + s.flowScore().name().toLowerCase(Locale.ROOT) + ")");
         labels0.put("oracle", "per task (query labels)");
-        rows.addAll(evaluate(0, k0, eval, candidates, at0, labels0));
+        List<Row> rows0 = evaluate(0, first.name(), k0, eval, candidates, at0, labels0);
+        rows.addAll(rows0.subList(0, rows0.size() - 1));
+        oracles.add(rows0.get(rows0.size() - 1));
+        CheckpointSelector.Choice chosen = null;
+        if (choice != null) {
+            List<Row> candidateRows = choice.rows(eval, candidates);
+            rows.addAll(candidateRows.subList(0, candidateRows.size() - 1));
+            oracles.add(candidateRows.get(candidateRows.size() - 1));
+            chosen = choice.selector().current();
+        }
 
         if (s.reptileEpochs() == 0) {
-            return new Result(rows, hp0, null, null, null, (System.nanoTime() - start) / 1e9);
+            rows.addAll(oracles);
+            return new Result(rows, hp0, null, null, null, chosen, (System.nanoTime() - start) / 1e9);
         }
         HyperParameters inner = s.reptileHyperParameters() != null ? s.reptileHyperParameters() : hp0;
         Reptile reptile = new Reptile(initial, 0, s.reptileStep());
@@ -208,11 +275,11 @@ public final class MetaSimulation {
         atF.put("oracle-meta-checkpoint", fit -> fit.oracleIndex(candidates));
         Map<String, String> labelsF = Map.of("meta-checkpoint", s.defaults().toString(),
                 "meta-checkpoint+hp", hpF.toString(), "oracle-meta-checkpoint", "per task (query labels)");
-        List<Row> checkpointRows = evaluate(reptile.version(), kF, eval, candidates, atF, labelsF);
-        int oracleAt = rows.size() - 1; // keep the oracles last
-        rows.addAll(oracleAt, checkpointRows.subList(0, 2));
+        List<Row> checkpointRows = evaluate(reptile.version(), REPTILE, kF, eval, candidates, atF, labelsF);
+        rows.addAll(checkpointRows.subList(0, 2));
+        rows.addAll(oracles);
         rows.add(checkpointRows.get(2));
-        return new Result(rows, hp0, inner, hpF, reptile.checkpoint(), (System.nanoTime() - start) / 1e9);
+        return new Result(rows, hp0, inner, hpF, reptile.checkpoint(), chosen, (System.nanoTime() - start) / 1e9);
     }
 
     private static List<Sinusoids.Task> tasks(long seed, int count, Settings s) {
@@ -225,7 +292,7 @@ public final class MetaSimulation {
     }
 
     /** Every method's row on the held-out tasks, one kernel evaluation per task. */
-    private static List<Row> evaluate(long version, FeatureKernel kernel, List<Sinusoids.Task> tasks,
+    private static List<Row> evaluate(long version, String checkpoint, FeatureKernel kernel, List<Sinusoids.Task> tasks,
                                       List<HyperParameters> candidates, Map<String, ToIntFunction<TaskFit>> methods,
                                       Map<String, String> labels) {
         int m = methods.size();
@@ -246,7 +313,7 @@ public final class MetaSimulation {
         for (String method : methods.keySet()) {
             double mean = sum[j] / n;
             double var = n > 1 ? Math.max(0, (sumSq[j] - n * mean * mean) / (n - 1)) : 0;
-            rows.add(new Row(method, version, labels.get(method), mean, Math.sqrt(var / n), n));
+            rows.add(new Row(method, version, labels.get(method), mean, Math.sqrt(var / n), n, checkpoint));
             j++;
         }
         return rows;

@@ -1,9 +1,12 @@
 package io.ntkstream.meta;
 
 import io.ntkstream.kernel.KernelState;
+import io.ntkstream.linalg.Decompositions;
+import io.ntkstream.linalg.Matrix;
+import io.ntkstream.linalg.Precision;
+import io.ntkstream.linalg.SmallSymmetricEigen;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
-import org.apache.commons.math3.linear.EigenDecomposition;
-import org.apache.commons.math3.linear.RealMatrix;
+import org.apache.commons.math3.linear.LUDecomposition;
 
 /**
  * One task's Gram matrix in its eigenbasis, K = V·diag(e)·Vᵀ (m x m), with the residuals
@@ -18,7 +21,8 @@ import org.apache.commons.math3.linear.RealMatrix;
  * <ul>
  *   <li>Ridge (t = ∞): coefficients (K + λI)⁻¹R = V·diag(1/(e + λ))·P; exact leave-one-out
  *       residuals r_i = [(K + λI)⁻¹R]_i / [(K + λI)⁻¹]_ii (the residual at x_i of the fit on
- *       the other samples, per output column).</li>
+ *       the other samples, per output column; for the full NTK the block form over a sample's
+ *       O rows).</li>
  *   <li>Flow (finite η·t): coefficients K⁻¹(I − exp(−ηtK/n))R = V·diag(−expm1(−ηt·e/n)/e)·P
  *       (the same flow factor as {@link KernelState}'s predictions); the smoother on the training
  *       points is H = I − exp(−ηtK/n), so (I − H)R = V·diag(exp(−ηt·e/n))·P and
@@ -28,6 +32,9 @@ import org.apache.commons.math3.linear.RealMatrix;
  * scoring, from a {@link KernelState} ({@link #of(KernelState)}) or any Gram matrix.
  */
 public final class TaskSpectrum {
+    /** Gram sizes up to this use the Java Jacobi eigensolver, larger ones LAPACK. */
+    static final int SMALL = 64;
+
     private final int size;
     private final int columns;
     private final int samples;
@@ -86,13 +93,12 @@ public final class TaskSpectrum {
             return new TaskSpectrum(Math.max(samples, 0), new double[0], new double[0][0], new double[0][0], 0,
                     new double[0][0], new double[0][0]);
         }
-        RealMatrix k = new Array2DRowRealMatrix(gram, true);
-        EigenDecomposition eigen = new EigenDecomposition(k);
-        double[] values = eigen.getRealEigenvalues().clone();
+        SmallSymmetricEigen.Result eigen = decompose(gram);
+        double[] values = eigen.values();
         for (int i = 0; i < m; i++) {
             values[i] = Math.max(0.0, values[i]);
         }
-        double[][] vectors = eigen.getV().getData();
+        double[][] vectors = eigen.vectors();
         double[][] projected = new double[m][c];
         for (int kk = 0; kk < m; kk++) {
             for (int i = 0; i < m; i++) {
@@ -109,6 +115,35 @@ public final class TaskSpectrum {
             residualCopy[i] = residuals[i].clone();
         }
         return new TaskSpectrum(samples, values, vectors, projected, c, gramCopy, residualCopy);
+    }
+
+    /**
+     * K = V·diag(e)·Vᵀ: plain-Java Jacobi up to {@link #SMALL} rows (few-shot tasks: robust for
+     * the near-degenerate spectra where commons-math's EigenDecomposition returned NaN, and far
+     * cheaper than a native call), LAPACK dsyev above.
+     */
+    private static SmallSymmetricEigen.Result decompose(double[][] gram) {
+        int m = gram.length;
+        if (m <= SMALL) {
+            return SmallSymmetricEigen.of(gram);
+        }
+        double[] flat = new double[m * m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+                flat[j * m + i] = gram[i][j];
+            }
+        }
+        try (Matrix k = Matrix.fromColumnMajor(Precision.FLOAT64, m, m, flat);
+             Decompositions.SymmetricEigen e = Decompositions.symmetricEigen(k)) {
+            double[] v = e.vectors().toColumnMajor(); // V[i][c] at c·m + i
+            double[][] vectors = new double[m][m];
+            for (int i = 0; i < m; i++) {
+                for (int c = 0; c < m; c++) {
+                    vectors[i][c] = v[c * m + i];
+                }
+            }
+            return new SmallSymmetricEigen.Result(e.values(), vectors);
+        }
     }
 
     /** m, the Gram matrix's size. */
@@ -198,8 +233,11 @@ public final class TaskSpectrum {
     // ------------------------------------------------------------------ ridge: leave-one-out
 
     /**
-     * Exact leave-one-out residuals of the ridge fit with λ (m x c):
-     * r_i = [(K + λI)⁻¹R]_i / [(K + λI)⁻¹]_ii. λ must be > 0 unless K is non-singular.
+     * Exact leave-one-out residuals of the ridge fit with λ (m x c), a sample's rows left out
+     * together (as {@link #looFlowResiduals} does): r_i = [(K + λI)⁻¹R]_i / [(K + λI)⁻¹]_ii for one
+     * row per sample; for g = m/n rows per sample (the full NTK, g = O) the block form
+     * r_i = ([(K + λI)⁻¹]_ii)⁻¹·[(K + λI)⁻¹R]_i with the sample's g x g diagonal block.
+     * λ must be > 0 unless K is non-singular.
      */
     public double[][] looResiduals(double ridge) {
         if (!(ridge >= 0) || !Double.isFinite(ridge)) {
@@ -207,14 +245,39 @@ public final class TaskSpectrum {
         }
         double[][] alpha = coefficients(HyperParameters.ridge(ridge));
         double[][] r = new double[size][columns];
-        for (int i = 0; i < size; i++) {
-            double inv = 0;
-            double[] vi = vectors[i];
-            for (int k = 0; k < size; k++) {
-                inv += vi[k] * vi[k] / (values[k] + ridge);
+        if (size == 0) {
+            return r;
+        }
+        int group = size / samples;
+        for (int s = 0; s < samples; s++) {
+            // [(K + λI)⁻¹]_ss = Σ_k V[a][k]·V[b][k]/(e_k + λ) over the sample's rows a, b
+            double[][] block = new double[group][group];
+            for (int a = 0; a < group; a++) {
+                double[] va = vectors[s * group + a];
+                for (int b = 0; b <= a; b++) {
+                    double[] vb = vectors[s * group + b];
+                    double inv = 0;
+                    for (int k = 0; k < size; k++) {
+                        inv += va[k] * vb[k] / (values[k] + ridge);
+                    }
+                    block[a][b] = inv;
+                    block[b][a] = inv;
+                }
             }
-            for (int o = 0; o < columns; o++) {
-                r[i][o] = alpha[i][o] / inv;
+            if (group == 1) {
+                for (int o = 0; o < columns; o++) {
+                    r[s][o] = alpha[s][o] / block[0][0];
+                }
+                continue;
+            }
+            double[][] rhs = new double[group][];
+            for (int a = 0; a < group; a++) {
+                rhs[a] = alpha[s * group + a];
+            }
+            double[][] solved = new LUDecomposition(new Array2DRowRealMatrix(block, false)).getSolver()
+                    .solve(new Array2DRowRealMatrix(rhs, true)).getData();
+            for (int a = 0; a < group; a++) {
+                r[s * group + a] = solved[a];
             }
         }
         return r;
@@ -344,11 +407,12 @@ public final class TaskSpectrum {
 
     /**
      * The task's estimate of the per-value squared prediction error under {@code hp}: exact
-     * leave-one-out for t = ∞ ({@link #looMeanSquaredError}), GCV for finite t ({@link #gcv}).
-     * Non-finite estimates are reported as +∞.
+     * leave-one-out for t = ∞ ({@link #looMeanSquaredError}); for finite t {@link FlowScore#AUTO}
+     * (exact leave-one-out for small tasks, {@link #gcv} for large ones). Non-finite estimates are
+     * reported as +∞.
      */
     public double score(HyperParameters hp) {
-        return score(hp, FlowScore.GCV);
+        return score(hp, FlowScore.AUTO);
     }
 
     /**
@@ -359,7 +423,7 @@ public final class TaskSpectrum {
         double s;
         if (hp.isRidge()) {
             s = looMeanSquaredError(hp.ridge());
-        } else if (flowScore == FlowScore.GCV) {
+        } else if (flowScore.forSamples(samples) == FlowScore.GCV) {
             s = gcv(hp.time().flowTime());
         } else {
             s = looFlowMeanSquaredError(hp.time().flowTime());

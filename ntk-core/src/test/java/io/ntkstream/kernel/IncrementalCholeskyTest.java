@@ -111,6 +111,22 @@ class IncrementalCholeskyTest {
                 assertThat(diag[i]).as("inverse diagonal %d", i)
                         .isCloseTo(inv[i][i], Offset.offset(TOL * Math.max(1, Math.abs(inv[i][i]))));
             }
+            for (int block = 1; block <= 3; block++) {
+                if (n % block != 0) {
+                    continue;
+                }
+                double[][] blocks = c.inverseDiagonalBlocks(block);
+                assertThat(blocks).hasNumberOfRows(n / block);
+                for (int s = 0; s < n / block; s++) {
+                    for (int p = 0; p < block; p++) {
+                        for (int q = 0; q < block; q++) {
+                            double e = inv[s * block + p][s * block + q];
+                            assertThat(blocks[s][p * block + q]).as("inverse block %d [%d][%d] (size %d)", s, p, q,
+                                    block).isCloseTo(e, Offset.offset(TOL * Math.max(1, Math.abs(e))));
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -154,6 +170,7 @@ class IncrementalCholeskyTest {
         for (int i = 0; i < 12; i++) {
             add(c, points, point(r));
         }
+        assertMatchesDense(c, points, 0.1, r, true);
         c.remove(0);
         points.remove(0);
         assertMatchesDense(c, points, 0.1, r, true);

@@ -45,8 +45,9 @@ class MetaLearnerTest {
                     TaskSpectrum spectrum = TaskSpectrum.of(s);
                     MetaLearner.TaskEvaluation e = learner.observeTask(s);
                     for (int g = 0; g < GRID.size(); g++) {
+                        FlowScore used = flowScore == FlowScore.AUTO ? FlowScore.LOO : flowScore; // 8 samples
                         double expected = GRID.get(g).isRidge() ? spectrum.looMeanSquaredError(GRID.get(g).ridge())
-                                : flowScore == FlowScore.GCV ? spectrum.gcv(GRID.get(g).time().flowTime())
+                                : used == FlowScore.GCV ? spectrum.gcv(GRID.get(g).time().flowTime())
                                 : spectrum.looFlowMeanSquaredError(GRID.get(g).time().flowTime());
                         assertThat(e.scores()[g]).isCloseTo(expected, Offset.offset(1e-12 * expected));
                         sum[g] += e.scores()[g];
@@ -140,6 +141,27 @@ class MetaLearnerTest {
         assertThat(MetaLearner.fromBytes(new MetaLearner(GRID, HyperParameters.ridge(0.5), 0, FlowScore.GCV)
                 .toBytes()).current()).isEqualTo(HyperParameters.ridge(0.5));
         assertThatThrownBy(() -> MetaLearner.fromBytes(new byte[] {1, 2, 3, 4})).hasMessageContaining("MetaLearner");
+    }
+
+    @Test
+    void theDefaultCriterionIsExactLeaveOneOutForFewShotTasksAndGcvForLargeOnes() {
+        assertThat(new MetaLearner().flowScore()).isEqualTo(FlowScore.AUTO);
+        assertThat(FlowScore.AUTO.forSamples(FlowScore.AUTO_LOO_MAX_SAMPLES)).isEqualTo(FlowScore.LOO);
+        assertThat(FlowScore.AUTO.forSamples(FlowScore.AUTO_LOO_MAX_SAMPLES + 1)).isEqualTo(FlowScore.GCV);
+        assertThat(FlowScore.GCV.forSamples(3)).isEqualTo(FlowScore.GCV);
+        assertThat(FlowScore.LOO.forSamples(300)).isEqualTo(FlowScore.LOO);
+        SplittableRandom r = new SplittableRandom(6);
+        MetaLearner auto = new MetaLearner(GRID, HyperParameters.defaults(), 0, FlowScore.AUTO);
+        MetaLearner loo = new MetaLearner(GRID, HyperParameters.defaults(), 0, FlowScore.LOO);
+        MetaLearner gcv = new MetaLearner(GRID, HyperParameters.defaults(), 0, FlowScore.GCV);
+        for (int n : new int[] {6, 30}) {
+            try (KernelState s = task(r, n, 1.0, 0.2)) {
+                TaskSpectrum spectrum = TaskSpectrum.of(s);
+                MetaLearner expected = n <= FlowScore.AUTO_LOO_MAX_SAMPLES ? loo : gcv;
+                assertThat(auto.evaluate(spectrum).scores()).as("n = %d", n)
+                        .containsExactly(expected.evaluate(spectrum).scores());
+            }
+        }
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.ntkstream.network.Architecture;
 import io.ntkstream.network.Network;
 import io.ntkstream.network.Networks;
 import io.ntkstream.network.Parametrization;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,6 +48,47 @@ class MetaSinusoidTest {
         assertThat(r.checkpoint().version()).isEqualTo(10);
         assertThat(r.rows()).extracting(MetaSimulation.Row::method).containsExactly("default", "meta-hp-gcv",
                 "meta-hp-loo", "meta-checkpoint", "meta-checkpoint+hp", "oracle", "oracle-meta-checkpoint");
+    }
+
+    /**
+     * Three stored checkpoints: θ0, the same architecture initialized at a much larger weight scale
+     * (σ_w = 3: its f0 is a large random function the few labels cannot correct), and a Reptile
+     * checkpoint meta-trained on another seed's tasks (independent of the tasks the selector sees
+     * and of the held-out ones). The selector must pick the Reptile checkpoint from the
+     * leave-one-out errors alone, and on held-out tasks its choice must be the best candidate.
+     * Measured (query MSE, 50 held-out tasks): θ0 8.5, σ_w = 3 99, the Reptile checkpoint 3.9
+     * (chosen, η·t = 0.001); the assertions keep a margin (0.8).
+     */
+    @Test
+    void theCheckpointSelectorPicksTheCheckpointThatAdaptsBest() {
+        Network theta0 = sinusoidNetwork();
+        Network scaled = Networks.random(Architecture.mlp(1, 40, 2, 1, Activation.RELU, Parametrization.NTK, 3.0, 0.1),
+                0, Precision.FLOAT64);
+        MetaSimulation.Result earlier = MetaSimulation.run(theta0, MetaSimulation.Settings.of(5, 100, 1, 1)
+                .withReptile(0.1, 10, 3).withReptileHyperParameters(HyperParameters.flow(100, 1e-3)));
+        Network reptile = Networks.fromTensors(theta0.architecture(), earlier.checkpoint().tensors(), Precision.FLOAT64);
+
+        MetaSimulation.Settings settings = MetaSimulation.Settings.of(5, 100, 50, 0).withReptile(0.1, 10, 0);
+        MetaSimulation.Result r = MetaSimulation.run(new MetaSimulation.Candidate("θ0", theta0),
+                List.of(new MetaSimulation.Candidate("σw=3", scaled), new MetaSimulation.Candidate("reptile-seed1",
+                        reptile)), settings);
+        assertThat(r.checkpointChoice().name()).isEqualTo("reptile-seed1");
+        MetaSimulation.Row chosen = r.row("meta-checkpoint-choice");
+        assertThat(chosen.checkpoint()).isEqualTo("reptile-seed1");
+        assertThat(chosen.hyperParameters()).isEqualTo(r.checkpointChoice().hyperParameters().toString());
+        // the choice is the chosen candidate at its own meta-learned hyper-parameters
+        assertThat(chosen.queryMse()).isEqualTo(r.row("candidate-meta-hp", "reptile-seed1").queryMse());
+        double theta0Mse = r.row("candidate-meta-hp", "θ0").queryMse();
+        double scaledMse = r.row("candidate-meta-hp", "σw=3").queryMse();
+        assertThat(chosen.queryMse()).as("chosen vs θ0").isLessThan(0.8 * theta0Mse);
+        assertThat(chosen.queryMse()).as("chosen vs σw=3").isLessThan(0.8 * scaledMse);
+        // θ0's candidate row is the meta-hp row of the same flow score
+        assertThat(theta0Mse).isEqualTo(r.row("meta-hp-loo").queryMse());
+        assertThat(r.row("oracle-candidates").queryMse()).isLessThanOrEqualTo(
+                Math.min(r.row("oracle").queryMse(), chosen.queryMse()));
+        assertThat(r.rows()).extracting(MetaSimulation.Row::method).containsExactly("default", "meta-hp-gcv",
+                "meta-hp-loo", "candidate-meta-hp", "candidate-meta-hp", "candidate-meta-hp", "meta-checkpoint-choice",
+                "oracle", "oracle-candidates");
     }
 
     @Test

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ntkstream.kernel.EmpiricalNtkKernel;
+import io.ntkstream.kernel.FullKernelState;
+import io.ntkstream.kernel.FullNtkKernel;
 import io.ntkstream.kernel.Gaussian;
 import io.ntkstream.kernel.KernelFeatures;
 import io.ntkstream.kernel.KernelState;
+import io.ntkstream.kernel.RbfKernel;
 import io.ntkstream.kernel.TrainingTime;
 import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
@@ -164,7 +167,7 @@ class TaskSpectrumTest {
             }
             double expected = N * num / (trace * trace) / O;
             assertThat(spectrum.gcv(flow)).as("GCV η·t=%s", flow).isCloseTo(expected, Offset.offset(1e-9 * expected));
-            assertThat(spectrum.score(HyperParameters.flow(flow, RIDGE))).isCloseTo(expected,
+            assertThat(spectrum.score(HyperParameters.flow(flow, RIDGE), FlowScore.GCV)).isCloseTo(expected,
                     Offset.offset(1e-9 * expected));
         }
     }
@@ -256,6 +259,84 @@ class TaskSpectrumTest {
         }
         assertClose(regrouped, scalar, 1e-9, "grouped flow LOO");
         assertThat(full.gcv(2.0)).isCloseTo(spectrum.gcv(2.0), Offset.offset(1e-9 * spectrum.gcv(2.0)));
+    }
+
+    /**
+     * The full NTK (outputs coupled, nO x nO Gram from {@link FullKernelState}): ridge and flow
+     * leave-one-out leave a sample's O rows out together, ≡ explicit full-NTK refits on the others.
+     */
+    @Test
+    void fullNtkLeaveOneOutMatchesExplicitFullRefits() {
+        FullNtkKernel full = new FullNtkKernel(kernel.network());
+        try (FullKernelState all = fullStateWithout(full, -1, RIDGE)) {
+            double[][] r = all.residuals();
+            double[][] vec = new double[N * O][1];
+            for (int i = 0; i < N; i++) {
+                for (int o = 0; o < O; o++) {
+                    vec[i * O + o][0] = r[i][o];
+                }
+            }
+            TaskSpectrum spectrumFull = TaskSpectrum.of(all.gram(), vec, N);
+            for (double ridge : new double[] {1e-3, RIDGE, 1.0}) {
+                double[][] expected = new double[N][O];
+                double[][] expectedFlow = new double[N][O];
+                for (int i = 0; i < N; i++) {
+                    try (FullKernelState refit = fullStateWithout(full, i, ridge); Matrix x = column(xs[i])) {
+                        double[] mu = refit.predict(x).mean()[0];
+                        double[] muT = refit.predict(x, TrainingTime.of(3.0, 1.0), false).mean()[0];
+                        for (int o = 0; o < O; o++) {
+                            expected[i][o] = ys[i][o] - mu[o];
+                            expectedFlow[i][o] = ys[i][o] - muT[o];
+                        }
+                    }
+                }
+                assertClose(regroup(spectrumFull.looResiduals(ridge)), expected, 1e-8, "full LOO λ=" + ridge);
+                assertClose(regroup(spectrumFull.looFlowResiduals(3.0)), expectedFlow, 1e-8, "full flow LOO");
+            }
+            assertClose(regroup(spectrumFull.looResiduals(RIDGE)), all.looResiduals(), 1e-9,
+                    "vs FullKernelState.looResiduals");
+        }
+    }
+
+    static double[][] regroup(double[][] stacked) {
+        double[][] r = new double[N][O];
+        for (int i = 0; i < N; i++) {
+            for (int o = 0; o < O; o++) {
+                r[i][o] = stacked[i * O + o][0];
+            }
+        }
+        return r;
+    }
+
+    /** A full-NTK state on every sample but {@code skip} (−1: all). */
+    static FullKernelState fullStateWithout(FullNtkKernel full, int skip, double ridge) {
+        FullKernelState s = new FullKernelState(full, ridge);
+        for (int i = 0; i < N; i++) {
+            if (i != skip) {
+                s.add("s" + i, xs[i], ys[i]);
+            }
+        }
+        return s;
+    }
+
+    /** Above {@link TaskSpectrum#SMALL} rows the decomposition is LAPACK's: the same closed forms vs the state's Cholesky. */
+    @Test
+    void largeTasksUseTheNativeDecompositionWithTheSameResults() {
+        int n = TaskSpectrum.SMALL + 16;
+        SplittableRandom r = new SplittableRandom(9);
+        try (KernelState big = new KernelState(new RbfKernel(1, 1, 0.7, 1.0), 0.05)) {
+            for (int i = 0; i < n; i++) {
+                double x = 4 * r.nextDouble() - 2;
+                big.add("s" + i, new double[] {x}, new double[] {Math.sin(3 * x) + 0.1 * TestNetworks.gaussian(r)});
+            }
+            TaskSpectrum s = TaskSpectrum.of(big);
+            assertClose(s.coefficients(HyperParameters.ridge(0.05)), big.alpha(), 1e-9, "α (n = " + n + ")");
+            assertClose(s.looResiduals(0.05), big.looResiduals(), 1e-9, "LOO (n = " + n + ")");
+            // the default criterion: GCV for a task this large, exact leave-one-out for the 12-sample one
+            assertThat(s.score(HyperParameters.flow(2.0, 0.05))).isEqualTo(s.gcv(2.0));
+            assertThat(spectrum.score(HyperParameters.flow(2.0, RIDGE)))
+                    .isEqualTo(spectrum.looFlowMeanSquaredError(2.0));
+        }
     }
 
     @Test

@@ -64,11 +64,12 @@ class MetaCliTest {
 
         Network net = Networks.fromTensors(a, CheckpointFiles.read(params), Precision.FLOAT64);
         MetaSimulation.Settings settings = new MetaSimulation.Settings(5, 20, 20, 10, 4, NtkMode.TRACE,
-                MetaLearner.defaultGrid(), HyperParameters.defaults(), FlowScore.LOO, 0, 0.1, 5, 1);
+                MetaLearner.defaultGrid(), HyperParameters.defaults(), FlowScore.AUTO, 0, 0.1, 5, 1);
         MetaSimulation.Result expected = MetaSimulation.run(net, settings);
 
         List<String> lines = Files.readAllLines(csv);
-        assertThat(lines.get(0)).isEqualTo("method,checkpoint_version,hyper_parameters,query_mse,stderr,tasks,shots");
+        assertThat(lines.get(0)).isEqualTo(
+                "method,checkpoint_version,hyper_parameters,query_mse,stderr,tasks,shots,checkpoint");
         assertThat(lines).hasSize(expected.rows().size() + 1);
         for (int i = 0; i < expected.rows().size(); i++) {
             MetaSimulation.Row row = expected.rows().get(i);
@@ -80,6 +81,7 @@ class MetaCliTest {
                     Offset.offset(1e-12 * row.queryMse()));
             assertThat(Integer.parseInt(f[5])).isEqualTo(10);
             assertThat(f[6]).isEqualTo("5");
+            assertThat(f[7]).isEqualTo(row.checkpoint().equals("θ0") ? params.toString() : row.checkpoint());
         }
         JsonNode json = JSON.readTree(r.out());
         assertThat(json.get("command").asText()).isEqualTo("meta-sim");
@@ -92,6 +94,66 @@ class MetaCliTest {
         for (var e : expected.checkpoint().tensors().entrySet()) {
             assertThat(written.get(e.getKey()).values()).isEqualTo(e.getValue().values());
         }
+    }
+
+    static final String ERF_ARCH = SIN_ARCH.replace("relu", "erf");
+
+    @Test
+    void metaSimWithCandidateCheckpointsReportsTheLibrarysChoice() throws IOException {
+        Path arch = tmp.resolve("sin.arch.json");
+        Path erfArch = tmp.resolve("sin-erf.arch.json");
+        Files.writeString(arch, SIN_ARCH);
+        Files.writeString(erfArch, ERF_ARCH);
+        Path params = tmp.resolve("sin.safetensors");
+        Path other = tmp.resolve("sin-seed5.safetensors");
+        Path erf = tmp.resolve("sin-erf.safetensors");
+        CheckpointFiles.write(params, Networks.randomTensors(Architecture.read(arch), 3), DType.FLOAT64);
+        CheckpointFiles.write(other, Networks.randomTensors(Architecture.read(arch), 5), DType.FLOAT64);
+        CheckpointFiles.write(erf, Networks.randomTensors(Architecture.read(erfArch), 3), DType.FLOAT64);
+        Path csv = tmp.resolve("meta.csv");
+        Result r = run("meta-sim", "--arch", arch.toString(), "--params", params.toString(), "--shots", "5",
+                "--meta-tasks", "20", "--eval-tasks", "10", "--queries", "20", "--seed", "4", "--reptile-epochs", "0",
+                "--candidate-params", other.toString(), "--candidate-arch", arch.toString(),
+                "--candidate-params", erf.toString(), "--candidate-arch", erfArch.toString(), "--out", csv.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+
+        MetaSimulation.Settings settings = new MetaSimulation.Settings(5, 20, 20, 10, 4, NtkMode.TRACE,
+                MetaLearner.defaultGrid(), HyperParameters.defaults(), FlowScore.AUTO, 0, 0.1, 10, 0);
+        MetaSimulation.Result expected = MetaSimulation.run(
+                new MetaSimulation.Candidate(params.toString(), network(arch, params)),
+                List.of(new MetaSimulation.Candidate(other.toString(), network(arch, other)),
+                        new MetaSimulation.Candidate(erf.toString(), network(erfArch, erf))), settings);
+        List<String> lines = Files.readAllLines(csv);
+        assertThat(lines).hasSize(expected.rows().size() + 1);
+        for (int i = 0; i < expected.rows().size(); i++) {
+            MetaSimulation.Row row = expected.rows().get(i);
+            String[] f = lines.get(i + 1).split(",");
+            assertThat(f[0]).isEqualTo(row.method());
+            assertThat(f[2]).isEqualTo(row.hyperParameters());
+            assertThat(Double.parseDouble(f[3])).as(row.method()).isCloseTo(row.queryMse(),
+                    Offset.offset(1e-12 * row.queryMse()));
+            assertThat(f[7]).isEqualTo(row.checkpoint());
+        }
+        assertThat(lines.stream().filter(l -> l.startsWith("candidate-meta-hp,")).count()).isEqualTo(3);
+        JsonNode choice = JSON.readTree(r.out()).get("checkpoint_choice");
+        assertThat(choice.get("checkpoint").asText()).isEqualTo(expected.checkpointChoice().name());
+        assertThat(choice.get("hyper_parameters").asText())
+                .isEqualTo(expected.checkpointChoice().hyperParameters().toString());
+        assertThat(expected.row("meta-checkpoint-choice").checkpoint()).isEqualTo(expected.checkpointChoice().name());
+
+        Result mismatch = run("meta-sim", "--arch", arch.toString(), "--params", params.toString(), "--shots", "5",
+                "--candidate-params", other.toString(), "--candidate-params", erf.toString(),
+                "--candidate-arch", erfArch.toString(), "--out", csv.toString());
+        assertThat(mismatch.code()).isEqualTo(2);
+        assertThat(mismatch.err()).contains("--candidate-arch: expected one per --candidate-params (2), got 1");
+        Result twice = run("meta-sim", "--arch", arch.toString(), "--params", params.toString(), "--shots", "5",
+                "--candidate-params", params.toString(), "--out", csv.toString());
+        assertThat(twice.code()).isEqualTo(2);
+        assertThat(twice.err()).contains("--candidate-params").contains("given twice");
+    }
+
+    static Network network(Path arch, Path params) {
+        return Networks.fromTensors(Architecture.read(arch), CheckpointFiles.read(params), Precision.FLOAT64);
     }
 
     @Test

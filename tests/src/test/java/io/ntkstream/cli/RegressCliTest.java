@@ -10,7 +10,11 @@ import io.ntkstream.cli.KernelCliTest.Result;
 import io.ntkstream.data.DType;
 import io.ntkstream.data.NdArray;
 import io.ntkstream.data.Npy;
+import io.ntkstream.kernel.ClassTargets;
 import io.ntkstream.kernel.EmpiricalNtkKernel;
+import io.ntkstream.kernel.FullGaussian;
+import io.ntkstream.kernel.FullKernelState;
+import io.ntkstream.kernel.FullNtkKernel;
 import io.ntkstream.kernel.NtkRegressor;
 import io.ntkstream.kernel.Prediction;
 import io.ntkstream.kernel.RegressorSettings;
@@ -178,6 +182,82 @@ class RegressCliTest {
                 RegressorSettings.defaults().withRidge(0).withTime(TrainingTime.of(20, 0.5))));
     }
 
+    /** The library's full-NTK posterior, learned one sample at a time, predicted sample by sample. */
+    List<FullGaussian> libraryFull(double ridge, TrainingTime time, boolean classification) {
+        Network net = Networks.fromTensors(Architecture.read(arch), CheckpointFiles.read(params), Precision.FLOAT64);
+        try (FullKernelState state = new FullKernelState(new FullNtkKernel(net), ridge)) {
+            for (int i = 0; i < N; i++) {
+                state.add("s" + i, xs[i], classification ? ClassTargets.encode(labels[i], 2) : ys[i]);
+            }
+            List<FullGaussian> out = new ArrayList<>();
+            for (double[] t : tests) {
+                try (Matrix x = Matrix.fromColumnMajor(Precision.FLOAT64, 3, 1, t.clone())) {
+                    out.add(state.predict(x, time, true));
+                }
+            }
+            return out;
+        }
+    }
+
+    static void assertMatchesFull(NdArray mu, NdArray var, List<FullGaussian> expected) {
+        assertThat(mu.shape()).containsExactly(M, 2);
+        for (int i = 0; i < M; i++) {
+            for (int o = 0; o < 2; o++) {
+                double e = expected.get(i).mean()[0][o];
+                assertThat(mu.get(i, o)).as("μ[%d][%d]", i, o).isCloseTo(e, Offset.offset(TOL * Math.max(1, Math.abs(e))));
+                if (var != null) {
+                    assertThat(var.get(i, o)).as("σ²[%d][%d]", i, o)
+                            .isCloseTo(expected.get(i).variance()[0][o], Offset.offset(TOL));
+                }
+            }
+        }
+    }
+
+    @Test
+    void fullModeWritesThePerOutputPosteriorOfTheLibrary() throws IOException {
+        Path mu = tmp.resolve("mu.npy");
+        Path var = tmp.resolve("var.npy");
+        Result r = ok(base("--mode", "full", "--ridge", "0.01", "--out", mu.toString(), "--variance", var.toString()));
+        JsonNode json = JSON.readTree(r.out().strip());
+        assertThat(json.get("mode").asText()).isEqualTo("full");
+        assertThat(json.get("variance_shape").asText()).isEqualTo("(6, 2)");
+        NdArray v = Npy.read(var);
+        assertThat(v.shape()).containsExactly(M, 2);
+        assertMatchesFull(Npy.read(mu), v, libraryFull(0.01, TrainingTime.INFINITE, false));
+
+        // finite time: μ_t of the nO x nO flow at rate ηt/n
+        Path muT = tmp.resolve("mu-t.npy");
+        ok(base("--mode", "full", "--t", "20", "--lr", "0.5", "--ridge", "0", "--out", muT.toString()));
+        assertMatchesFull(Npy.read(muT), null, libraryFull(0, TrainingTime.of(20, 0.5), false));
+
+        // the 2 outputs of this network couple: full is not the trace regression
+        Path muTrace = tmp.resolve("mu-trace.npy");
+        ok(base("--mode", "trace", "--ridge", "0.01", "--out", muTrace.toString()));
+        double[] a = Npy.read(mu).values();
+        double[] b = Npy.read(muTrace).values();
+        double gap = 0;
+        for (int i = 0; i < a.length; i++) {
+            gap = Math.max(gap, Math.abs(a[i] - b[i]));
+        }
+        assertThat(gap).isGreaterThan(1e-6);
+    }
+
+    @Test
+    void fullModeClassifies() {
+        Path mu = tmp.resolve("mu.npy");
+        Path pred = tmp.resolve("pred.npy");
+        ok(List.of("regress", "--arch", arch.toString(), "--params", params.toString(), "--train-x", trainX.toString(),
+                "--train-y", trainLabels.toString(), "--test-x", testX.toString(), "--dtype", "float64",
+                "--mode", "full", "--classes", "2", "--out", mu.toString(), "--pred-labels", pred.toString()));
+        List<FullGaussian> expected = libraryFull(RegressorSettings.DEFAULT_RIDGE, TrainingTime.INFINITE, true);
+        assertMatchesFull(Npy.read(mu), null, expected);
+        long[] predicted = Npy.readLabels(pred);
+        for (int i = 0; i < M; i++) {
+            double[] mean = expected.get(i).mean()[0];
+            assertThat(predicted[i]).isEqualTo(mean[1] > mean[0] ? 1 : 0);
+        }
+    }
+
     @Test
     void classificationWritesMeansAndLabels() throws IOException {
         Path mu = tmp.resolve("mu.npy");
@@ -213,7 +293,7 @@ class RegressCliTest {
             {"--train-y", oneColumn.toString(), "got (25, 1)"},
             {"--train-y", badLabels.toString(), "integer class labels need --classes"},
             {"--classes", "3", "--classes must be 2"},
-            {"--mode", "full", "--mode: expected pseudo or trace"},
+            {"--mode", "diagonal", "--mode: expected pseudo, trace or full"},
             {"--lr", "0.1", "--lr: only meaningful with --t"},
             {"--t", "-1", "--t: expected a training time >= 0"},
             {"--ridge", "-0.5", "--ridge: expected a finite number >= 0"},
