@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             KernelCommand.class,
             InfiniteCommand.class,
             RegressCommand.class,
+            RunCommand.class,
             AlSimCommand.class,
             MetaSimCommand.class,
             FinetuneCheckCommand.class,

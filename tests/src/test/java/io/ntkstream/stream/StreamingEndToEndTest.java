@@ -11,7 +11,6 @@ import io.ntkstream.kafka.OutputFormats;
 import io.ntkstream.kafka.PicksJson;
 import io.ntkstream.kafka.PredictionJson;
 import io.ntkstream.kafka.TaskEvent;
-import io.ntkstream.kafka.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,8 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,60 +51,27 @@ class StreamingEndToEndTest {
 
     /** A fresh topic set per test (prefix), so tests do not see each other's records. */
     static JobConfig config(String prefix, Path work) {
-        JobConfig c = JobConfig.defaults();
-        c.kafka.bootstrapServers = broker.bootstrapServers();
-        c.kafka.groupId = prefix;
-        c.kafka.transactionalIdPrefix = prefix;
-        for (var f : List.of("samples", "pool", "queries", "control", "models", "predictions", "picks", "meta")) {
-            setTopic(c.topics, f, prefix + ".ntk." + f);
-        }
-        c.topics.deadLetter = prefix + ".ntk.dead-letter";
-        c.learning.ridge = RIDGE;
+        JobConfig c = driver().config(prefix, work, RIDGE, 2, 300);
         // meta-learning scores are published, but every task starts (at its pool) before the first
         // aggregate exists, so all keep λ = RIDGE and outputs compare with a reference at RIDGE
         c.meta.every = META_EVERY;
-        c.flink.parallelism = 2;
-        c.flink.checkpointIntervalMs = 300;
-        c.flink.checkpointDir = work.resolve("checkpoints").toUri().toString();
         if (System.getProperty("debugNoRestart") != null) {
             c.flink.configuration.put("restart-strategy.type", "none");
         }
-        broker.createTopics(c.topics.toTopics().all(), 2);
         return c;
     }
 
-    private static void setTopic(JobConfig.TopicNames t, String field, String value) {
-        try {
-            JobConfig.TopicNames.class.getField(field).set(t, value);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+    static StreamDriver driver() {
+        return new StreamDriver(broker);
     }
 
     static void produce(JobConfig c, List<StreamWorkload.Message> messages, int perBatch, long pauseMs)
             throws InterruptedException {
-        Topics topics = c.topics.toTopics();
-        try (KafkaProducer<String, String> p = KafkaClients.producer(broker.bootstrapServers())) {
-            int sent = 0;
-            for (StreamWorkload.Message m : messages) {
-                p.send(new ProducerRecord<>(rename(topics, m.topic()), m.key(), m.value()));
-                if (++sent % perBatch == 0 && pauseMs > 0) {
-                    p.flush();
-                    Thread.sleep(pauseMs);
-                }
-            }
-            p.flush();
-        }
-    }
-
-    private static String rename(Topics topics, String defaultName) {
-        Topics d = Topics.defaults();
-        List<String> from = d.all();
-        return topics.all().get(from.indexOf(defaultName));
+        driver().produce(c, messages, perBatch, pauseMs);
     }
 
     static List<String> values(List<ConsumerRecord<String, String>> records) {
-        return records.stream().map(ConsumerRecord::value).toList();
+        return StreamDriver.values(records);
     }
 
     /** Runs the workload through the job and checks the committed outputs against the reference. */
@@ -168,52 +132,14 @@ class StreamingEndToEndTest {
         }
     }
 
-    /**
-     * Sends barrier pick requests until every task answers with its whole pool in (so the phase-2
-     * picks have a known pool); returns how many barrier picks were answered.
-     */
+    /** Barrier picks until every task's whole pool is in; returns how many were answered (see {@link StreamDriver}). */
     static int awaitPools(JobConfig c, StreamWorkload w) throws Exception {
-        java.util.Set<String> waiting = new java.util.HashSet<>();
-        w.tasks.forEach(t -> waiting.add(t.name));
-        int sent = 0;
-        for (int round = 0; !waiting.isEmpty(); round++) {
-            assertThat(round).as("rounds of barrier picks").isLessThan(50);
-            for (String t : waiting) {
-                produce(c, List.of(StreamWorkload.barrierPick(t, round)), 1, 0);
-                sent++;
-            }
-            for (PicksJson p : values(KafkaClients.readUntil(broker.bootstrapServers(), c.topics.picks, sent, WAIT))
-                    .stream().map(OutputFormats::readPicks).toList()) {
-                if (p.poolSize() == w.task(p.task()).pool.size()) {
-                    waiting.remove(p.task());
-                }
-            }
-        }
-        return sent;
+        return driver().awaitPools(c, w);
     }
 
-    /** Sends barrier queries until every task has learned all its samples; returns how many were answered. */
+    /** Barrier queries until every task has learned all its samples; returns how many were answered. */
     static int awaitLearned(JobConfig c, StreamWorkload w) throws Exception {
-        java.util.Set<String> waiting = new java.util.HashSet<>();
-        w.tasks.forEach(t -> waiting.add(t.name));
-        int sent = 0;
-        for (int round = 0; !waiting.isEmpty(); round++) {
-            assertThat(round).as("rounds of barrier queries").isLessThan(100);
-            if (round > 0) {
-                Thread.sleep(500);
-            }
-            for (String t : waiting) {
-                produce(c, List.of(StreamWorkload.barrierQuery(t, round)), 1, 0);
-                sent++;
-            }
-            for (PredictionJson p : values(KafkaClients.readUntil(broker.bootstrapServers(), c.topics.predictions,
-                    w.queryCount() + sent, WAIT)).stream().map(OutputFormats::readPrediction).toList()) {
-                if (p.id().startsWith("barrier-") && p.nTrain() == w.task(p.task()).samples.size()) {
-                    waiting.remove(p.task());
-                }
-            }
-        }
-        return sent;
+        return driver().awaitLearned(c, w);
     }
 
     @Test
