@@ -18,7 +18,6 @@ import io.ntkstream.linalg.Precision;
 import io.ntkstream.network.Network;
 import io.ntkstream.ntk.NtkMode;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -29,9 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -296,12 +292,7 @@ final class AlSimCommand implements Callable<Integer> {
 
     /** Test accuracy against labels, one series per strategy (XChart, headless). */
     private void writePlot(Map<AcquisitionKind, List<LabelingSimulation.Round>> curves, Path png) {
-        System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(900).height(560)
-                .title("Active learning, " + network() + " (seed " + seed + ", batch " + batch + ")")
-                .xAxisTitle("labeled samples").yAxisTitle("test accuracy").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
-        chart.getStyler().setMarkerSize(5);
+        Map<String, LineChart.Series> series = new LinkedHashMap<>();
         for (Map.Entry<AcquisitionKind, List<LabelingSimulation.Round>> e : curves.entrySet()) {
             List<LabelingSimulation.Round> rounds = e.getValue();
             double[] x = new double[rounds.size()];
@@ -310,13 +301,10 @@ final class AlSimCommand implements Callable<Integer> {
                 x[i] = rounds.get(i).labeled();
                 y[i] = rounds.get(i).accuracy();
             }
-            chart.addSeries(e.getKey().cliName(), x, y);
+            series.put(e.getKey().cliName(), new LineChart.Series(x, y));
         }
-        try (OutputStream o = Files.newOutputStream(png)) {
-            BitmapEncoder.saveBitmap(chart, o, BitmapEncoder.BitmapFormat.PNG);
-        } catch (IOException e) {
-            throw new UncheckedIOException("plot " + png + ": " + e.getMessage(), e);
-        }
+        LineChart.write(png, "Active learning, " + network() + " (seed " + seed + ", batch " + batch + ")",
+                "labeled samples", "test accuracy", series, Styler.LegendPosition.InsideSE);
     }
 
     private String network() {

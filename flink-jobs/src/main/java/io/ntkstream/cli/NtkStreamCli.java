@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 + "safetensors or .npz with PyTorch nn.Sequential names (0.weight, 0.bias, 2.weight, ...).",
             ""},
         subcommands = {
+            DemoCommand.class,
             KernelCommand.class,
             InfiniteCommand.class,
             RegressCommand.class,
@@ -22,6 +23,9 @@ import picocli.CommandLine.Command;
             MetaSimCommand.class,
             FinetuneCheckCommand.class,
             InitCommand.class,
+            ProduceCommand.class,
+            ConsumeCommand.class,
+            PublishModelCommand.class,
             RandomInputsCommand.class,
             SyntheticClassesCommand.class,
             BenchCommand.class,

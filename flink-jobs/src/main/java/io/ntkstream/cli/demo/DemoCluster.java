@@ -1,0 +1,288 @@
+package io.ntkstream.cli.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ntkstream.job.JobConfig;
+import io.ntkstream.job.NtkStreamJob;
+import io.ntkstream.kafka.EmbeddedKafkaBroker;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+
+/**
+ * The demo's infrastructure in this JVM: a real Kafka broker (KRaft, 127.0.0.1, data in a temporary
+ * directory) with the job's topics, and the streaming job on a Flink MiniCluster (RocksDB,
+ * incremental checkpoints every few hundred ms, exactly-once sink) whose REST API listens on
+ * 127.0.0.1. {@link #close()} cancels the job, stops the broker and deletes the temporary
+ * directory (Kafka logs, Flink checkpoints); it is idempotent, so a shutdown hook may call it too.
+ */
+public final class DemoCluster implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path work;
+    private final EmbeddedKafkaBroker broker;
+    private final JobConfig config;
+    private final JobClient job;
+    private final int restPort;
+    private final boolean restUp;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private DemoCluster(Path work, EmbeddedKafkaBroker broker, JobConfig config, JobClient job, int restPort,
+                        boolean restUp) {
+        this.work = work;
+        this.broker = broker;
+        this.config = config;
+        this.job = job;
+        this.restPort = restPort;
+        this.restUp = restUp;
+    }
+
+    /**
+     * Starts the broker, creates the topics (one partition each) and starts the job; returns once the
+     * job runs. {@code configure} may change the job's configuration (ridge, meta-learning, ...)
+     * before it starts; the Kafka and Flink sections are set here.
+     */
+    public static DemoCluster start(long checkpointIntervalMs, int parallelism, java.util.function.Consumer<JobConfig>
+            configure) {
+        Path work;
+        try {
+            work = Files.createTempDirectory("ntkstream-demo-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory for the demo", e);
+        }
+        EmbeddedKafkaBroker broker = null;
+        try {
+            broker = EmbeddedKafkaBroker.start(work.resolve("kafka"));
+            JobConfig c = JobConfig.defaults();
+            configure.accept(c);
+            c.kafka.bootstrapServers = broker.bootstrapServers();
+            c.kafka.groupId = "ntkstream-demo";
+            c.kafka.transactionalIdPrefix = "ntkstream-demo";
+            c.flink.parallelism = parallelism;
+            c.flink.checkpointIntervalMs = checkpointIntervalMs;
+            c.flink.checkpointDir = work.resolve("checkpoints").toUri().toString();
+            int port = freeLoopbackPort();
+            c.flink.configuration.put("rest.bind-port", Integer.toString(port));
+            c.flink.configuration.put("rest.port", Integer.toString(port));
+            c.validate();
+            broker.createTopics(c.topics.toTopics().all(), 1);
+            JobClient job = NtkStreamJob.startLocal(c, null, null);
+            awaitRunning(job, Duration.ofSeconds(60));
+            boolean rest = awaitRest(port, Duration.ofSeconds(10));
+            return new DemoCluster(work, broker, c, job, port, rest);
+        } catch (Exception e) {
+            if (broker != null) {
+                broker.close();
+            }
+            deleteRecursively(work);
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("cannot start the demo's job: " + e.getMessage(), e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    public JobConfig config() {
+        return config;
+    }
+
+    public JobClient job() {
+        return job;
+    }
+
+    /** The Flink REST API's base URL, or null if it did not answer. */
+    public String restUrl() {
+        return restUp ? "http://127.0.0.1:" + restPort : null;
+    }
+
+    /** Completed checkpoints so far (the REST API's count), or -1 if unknown. */
+    public long completedCheckpoints() {
+        JsonNode n = rest("/jobs/" + job.getJobID() + "/checkpoints");
+        return n == null ? -1 : n.path("counts").path("completed").asLong(-1);
+    }
+
+    /** Failed checkpoints so far, or -1 if unknown. */
+    public long failedCheckpoints() {
+        JsonNode n = rest("/jobs/" + job.getJobID() + "/checkpoints");
+        return n == null ? -1 : n.path("counts").path("failed").asLong(-1);
+    }
+
+    /** The latest failed checkpoint's failure message, or null. */
+    public String lastCheckpointFailure() {
+        JsonNode n = rest("/jobs/" + job.getJobID() + "/checkpoints");
+        if (n == null) {
+            return null;
+        }
+        JsonNode f = n.path("latest").path("failed");
+        return f.isMissingNode() || f.isNull() ? null : f.path("failure_message").asText(null);
+    }
+
+    /** The job's status, or null if it cannot be told. */
+    public JobStatus status() {
+        try {
+            return job.getJobStatus().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private JsonNode rest(String path) {
+        if (!restUp) {
+            return null;
+        }
+        try {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(restUrl() + path))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /**
+     * Cancels the job (waiting for it), stops the broker, deletes the temporary directory. Waits until
+     * the REST port is released, as a sign the MiniCluster is gone. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            JobStatus s = status();
+            if (s != null && !s.isGloballyTerminalState()) {
+                job.cancel().get(60, TimeUnit.SECONDS);
+            }
+            awaitTerminal(job, Duration.ofSeconds(30));
+        } catch (Exception e) {
+            // keep shutting down
+        } finally {
+            try {
+                broker.close();
+            } finally {
+                awaitPortClosed(restPort, Duration.ofSeconds(20));
+                deleteRecursively(work);
+            }
+        }
+    }
+
+    private static void awaitRunning(JobClient job, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JobStatus s = job.getJobStatus().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (s == JobStatus.RUNNING) {
+                return;
+            }
+            if (s.isGloballyTerminalState()) {
+                job.getJobExecutionResult().get(); // throws the cause
+                throw new IllegalStateException("the job ended at once (" + s + ")");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the job is not running after " + timeout.toSeconds() + " s (" + s + ")");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void awaitTerminal(JobClient job, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            JobStatus s;
+            try {
+                s = job.getJobStatus().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                return; // the cluster is gone
+            }
+            if (s.isGloballyTerminalState()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static boolean awaitRest(int port, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                        + "/overview")).timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // not up yet
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    private static void awaitPortClosed(int port, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+            } catch (IOException e) {
+                return; // nobody listens any more
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static int freeLoopbackPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            // best effort: a temporary directory
+        }
+    }
+}
