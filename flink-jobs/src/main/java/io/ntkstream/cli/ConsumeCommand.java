@@ -118,6 +118,7 @@ final class ConsumeCommand implements Callable<Integer> {
                 // the hook is running
             }
         }
+        out.flush();
         System.err.println("ntkstream consume: " + shown + " record" + (shown == 1 ? "" : "s") + " from " + topic);
         return 0;
     }

@@ -42,16 +42,19 @@ public final class DemoCluster implements AutoCloseable {
     private final JobClient job;
     private final int restPort;
     private final boolean restUp;
+    private final double brokerSeconds;
+    private double jobSeconds;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private DemoCluster(Path work, EmbeddedKafkaBroker broker, JobConfig config, JobClient job, int restPort,
-                        boolean restUp) {
+                        boolean restUp, double brokerSeconds) {
         this.work = work;
         this.broker = broker;
         this.config = config;
         this.job = job;
         this.restPort = restPort;
         this.restUp = restUp;
+        this.brokerSeconds = brokerSeconds;
     }
 
     /**
@@ -68,8 +71,10 @@ public final class DemoCluster implements AutoCloseable {
             throw new UncheckedIOException("cannot create a temporary directory for the demo", e);
         }
         EmbeddedKafkaBroker broker = null;
+        long t0 = System.nanoTime();
         try {
             broker = EmbeddedKafkaBroker.start(work.resolve("kafka"));
+            long t1 = System.nanoTime();
             JobConfig c = JobConfig.defaults();
             configure.accept(c);
             c.kafka.bootstrapServers = broker.bootstrapServers();
@@ -86,7 +91,10 @@ public final class DemoCluster implements AutoCloseable {
             JobClient job = NtkStreamJob.startLocal(c, null, null);
             awaitRunning(job, Duration.ofSeconds(60));
             boolean rest = awaitRest(port, Duration.ofSeconds(10));
-            return new DemoCluster(work, broker, c, job, port, rest);
+            DemoCluster cluster = new DemoCluster(work, broker, c, job, port, rest, (t1 - t0) / 1e9);
+            cluster.awaitFirstCheckpoint(Duration.ofSeconds(60));
+            cluster.jobSeconds = (System.nanoTime() - t1) / 1e9;
+            return cluster;
         } catch (Exception e) {
             if (broker != null) {
                 broker.close();
@@ -97,6 +105,24 @@ public final class DemoCluster implements AutoCloseable {
             }
             throw new IllegalStateException("cannot start the demo's job: " + e.getMessage(), e);
         }
+    }
+
+    /** Waits until the job completed its first checkpoint (its tasks all run); no-op without the REST API. */
+    private void awaitFirstCheckpoint(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (restUp && completedCheckpoints() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    /** Seconds the broker took to start. */
+    public double brokerSeconds() {
+        return brokerSeconds;
+    }
+
+    /** Seconds from the broker up to the job running (topics, MiniCluster, job deployment). */
+    public double jobSeconds() {
+        return jobSeconds;
     }
 
     public String bootstrapServers() {

@@ -50,7 +50,7 @@ final class MetaLearningScenario {
     }
 
     record Wave(int wave, int tasksBefore, List<String> startedFrom, double meanMse, double meanDefault, double medianMse,
-                double medianDefault, int better, int tasks, String choiceAfter, int aggregated) {
+                double medianDefault, int better, int tasks, String choiceAfter, int aggregated, double seconds) {
     }
 
     record Result(List<TaskResult> tasks, List<Wave> waves, String defaultHyper, double maxRelativeDiff, long queries,
@@ -150,7 +150,7 @@ final class MetaLearningScenario {
         Set<String> from = new LinkedHashSet<>();
         done.forEach(t -> from.add(t.startedFrom()));
         return new Wave(w, w * s.tasksPerWave(), List.copyOf(from), mean(m), mean(d), median(m), median(d), better,
-                done.size(), choice == null ? "(none yet)" : choice, aggregated);
+                done.size(), choice == null ? "(none yet)" : choice, aggregated, (System.nanoTime() - start) / 1e9);
     }
 
     /** Barrier: pick requests on a helper task until the answer names the new model version. */
