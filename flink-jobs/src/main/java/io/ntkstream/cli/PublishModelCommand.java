@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "publish-model", mixinStandardHelpOptions = true,
+@Command(name = "publish-model", // no standard mixin: its -V/--version would clash with the model --version
         description = {
             "Announces a model checkpoint version on the models topic:",
             "  {\"version\":V,\"arch\":{...},\"params_uri\":\"file:///.../P.safetensors\"}",
@@ -46,6 +46,9 @@ final class PublishModelCommand implements Callable<Integer> {
     @Option(names = "--params", required = true,
             description = "Checkpoint (.safetensors or .npz): a local path (sent as a file:// URI) or a URI (s3://, hdfs://, file:///...).")
     String params;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Option(names = "--version", required = true, description = "Model version, an integer >= 0, newer than the current one.")
     long version;
