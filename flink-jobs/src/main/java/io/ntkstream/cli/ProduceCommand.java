@@ -112,10 +112,36 @@ final class ProduceCommand implements Callable<Integer> {
         p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
         AtomicReference<Exception> failure = new AtomicReference<>();
-        long start = System.nanoTime();
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p);
-             Progress bar = Progress.of("produce " + topic, n, "records", n >= 2000 || rate != null && n / rate > 2)) {
+        long start;
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
             checkTopic(producer);
+            start = System.nanoTime();
+            send(producer, inputs, targets, classes, prefix, start, failure);
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("--topic " + topic + " at " + kafka.bootstrap() + ": sending failed: "
+                    + failure.get().getMessage(), failure.get());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        ObjectNode out = JSON.createObjectNode();
+        out.put("command", "produce");
+        out.put("topic", topic);
+        out.put("kind", k);
+        out.put("task", task);
+        out.put("records", n);
+        out.put("first_id", prefix + firstId);
+        out.put("last_id", prefix + (firstId + n - 1));
+        out.put("seconds", Math.round(seconds * 1000) / 1000.0);
+        out.put("records_per_second", seconds > 0 ? Math.round(n / seconds) : n);
+        System.out.println(out);
+        return 0;
+    }
+
+    /** Sends every row (paced by --rate from {@code start}), then flushes. */
+    private void send(KafkaProducer<String, String> producer, double[][] inputs, double[][] targets, long[] classes,
+                      String prefix, long start, AtomicReference<Exception> failure) throws Exception {
+        int n = inputs.length;
+        try (Progress bar = Progress.of("produce " + topic, n, "records", n >= 2000 || rate != null && n / rate > 2)) {
             for (int i = 0; i < n && failure.get() == null; i++) {
                 if (rate != null) {
                     long due = start + (long) (i / rate * 1e9);
@@ -142,23 +168,6 @@ final class ProduceCommand implements Callable<Integer> {
             }
             producer.flush();
         }
-        if (failure.get() != null) {
-            throw new IllegalStateException("--topic " + topic + " at " + kafka.bootstrap() + ": sending failed: "
-                    + failure.get().getMessage(), failure.get());
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        ObjectNode out = JSON.createObjectNode();
-        out.put("command", "produce");
-        out.put("topic", topic);
-        out.put("kind", k);
-        out.put("task", task);
-        out.put("records", n);
-        out.put("first_id", prefix + firstId);
-        out.put("last_id", prefix + (firstId + n - 1));
-        out.put("seconds", Math.round(seconds * 1000) / 1000.0);
-        out.put("records_per_second", seconds > 0 ? Math.round(n / seconds) : n);
-        System.out.println(out);
-        return 0;
     }
 
     private String kind() {

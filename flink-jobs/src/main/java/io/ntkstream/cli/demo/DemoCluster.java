@@ -35,6 +35,20 @@ import org.apache.flink.core.execution.JobClient;
  */
 public final class DemoCluster implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Created with the class, so a shutdown hook never needs to load a class (the jar may have been rebuilt). */
+    private static final SimpleFileVisitor<Path> DELETE = new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+            Files.deleteIfExists(d);
+            return FileVisitResult.CONTINUE;
+        }
+    };
 
     private final Path work;
     private final EmbeddedKafkaBroker broker;
@@ -294,19 +308,7 @@ public final class DemoCluster implements AutoCloseable {
             return;
         }
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            Files.walkFileTree(dir, DELETE);
         } catch (IOException e) {
             // best effort: a temporary directory
         }

@@ -127,8 +127,8 @@ final class MetaLearningScenario {
             results.addAll(done);
             waves.add(wave(w, done));
             Wave last = waves.get(waves.size() - 1);
-            bar.update(results.size(), String.format(Locale.ROOT, "wave MSE %.2f (default %.2f), next: %s",
-                    last.meanMse(), last.meanDefault(), choice == null ? "defaults" : choice));
+            bar.update(results.size(), String.format(Locale.ROOT, "MSE %.2f (default %.2f) → %s", last.meanMse(),
+                    last.meanDefault(), choice == null ? "defaults" : choice));
         }
         double maxDiff = 0;
         for (TaskResult t : results) {
