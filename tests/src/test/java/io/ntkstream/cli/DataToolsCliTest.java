@@ -45,7 +45,7 @@ class DataToolsCliTest {
     static void startBroker() {
         broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
         broker.createTopics(List.of("ntk.samples", "ntk.pool", "ntk.queries", "ntk.models", "ntk.predictions",
-                "t2.samples", "t3.samples", "t4.samples", "odd-name"), 2);
+                "ntk.picks", "ntk.dead-letter", "t2.samples", "t3.samples", "t4.samples", "odd-name"), 2);
     }
 
     @AfterAll
@@ -241,6 +241,32 @@ class DataToolsCliTest {
                 "--timeout", "1");
         assertThat(fresh.out()).isEmpty();
         assertThat(fresh.err()).contains("0 records");
+    }
+
+    @Test
+    void picksAndDeadLettersReadably() throws Exception {
+        try (KafkaProducer<String, String> p = KafkaClients.producer(broker.bootstrapServers())) {
+            p.send(new ProducerRecord<>("ntk.picks", "a", OutputFormats.picks("a", "round-2", List.of("u-7", "u-3"),
+                    new double[] {0.5, 0.25}, 20, 1, "lookahead", 180))).get();
+            p.send(new ProducerRecord<>("ntk.dead-letter", null, OutputFormats.deadLetter(new io.ntkstream.kafka.DeadLetter(
+                    "ntk.samples", 1, 42, "{\"task\":\"a\"}", "missing field \"id\"")))).get();
+        }
+        assertThat(ok("consume", "--topic", "ntk.picks", "--bootstrap", broker.bootstrapServers(), "--from-beginning",
+                "--max", "1", "--timeout", "20").out().trim())
+                .isEqualTo("a  pick round-2 (lookahead) → u-7 0.5, u-3 0.25  n_train=20 pool=180 v1");
+        assertThat(ok("consume", "--topic", "ntk.dead-letter", "--bootstrap", broker.bootstrapServers(),
+                "--from-beginning", "--max", "1", "--timeout", "20").out().trim())
+                .isEqualTo("dead letter  ntk.samples[1]@42  missing field \"id\"  raw: {\"task\":\"a\"}");
+    }
+
+    @Test
+    void everyToolHasHelp() {
+        for (String tool : List.of("produce", "consume", "publish-model", "demo")) {
+            Result r = ok(tool, "--help");
+            assertThat(r.out()).as(tool).contains("Usage: ntkstream " + tool);
+        }
+        assertThat(ok("publish-model", "--help").out()).contains("--version").contains("--params");
+        assertThat(ok("demo", "--help").out()).contains("--keep-running").contains("--quick");
     }
 
     @Test
