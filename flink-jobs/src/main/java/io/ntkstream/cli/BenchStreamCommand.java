@@ -152,6 +152,15 @@ final class BenchStreamCommand implements Callable<Integer> {
     @Option(names = "--meta-every", description = "meta.every of the job: LOO scores of the meta grid every this many labels per task; 0 = off (default: the job's default, 20).")
     Integer metaEvery;
 
+    @Option(names = "--batch-max-records", description = "batch.max-records of the job: records per task processed together; 1 = one at a time (default: the job's default, 32).")
+    Integer batchMaxRecords;
+
+    @Option(names = "--batch-max-delay-ms", description = "batch.max-delay-ms of the job: longest wait for a batch to fill (default: the job's default, 5).")
+    Long batchMaxDelayMs;
+
+    @Option(names = "--delivery", defaultValue = "exactly-once", description = "kafka.delivery of the job: exactly-once | at-least-once (default: ${DEFAULT-VALUE}).")
+    String delivery;
+
     @Option(names = "--flink-conf", description = "A Flink option for every job, KEY=VALUE, repeatable (e.g. "
             + "execution.buffer-timeout.interval=5ms).")
     Map<String, String> flinkConf = new LinkedHashMap<>();
@@ -241,7 +250,12 @@ final class BenchStreamCommand implements Callable<Integer> {
             doc.put("checkpoint_interval_ms", checkpointMs);
             doc.put("sink", "EXACTLY_ONCE");
             doc.put("cache_tasks", cacheTasks);
-            doc.put("meta_every", jobConfig(prec, mode, checkpointMs).meta.every);
+            JobConfig shown = jobConfig(prec, mode, checkpointMs);
+            doc.put("meta_every", shown.meta.every);
+            doc.put("meta_dense_until", shown.meta.denseUntil);
+            doc.put("batch_max_records", shown.batch.maxRecords);
+            doc.put("batch_max_delay_ms", shown.batch.maxDelayMs);
+            doc.put("delivery", shown.kafka.delivery);
             doc.put("threads", LinalgRuntime.threads());
             doc.put("probe_ms", probeMs);
             doc.putPOJO("flink_conf", flinkConf);
@@ -396,7 +410,15 @@ final class BenchStreamCommand implements Callable<Integer> {
         if (metaEvery != null) {
             c.meta.every = metaEvery;
         }
+        if (batchMaxRecords != null) {
+            c.batch.maxRecords = batchMaxRecords;
+        }
+        if (batchMaxDelayMs != null) {
+            c.batch.maxDelayMs = batchMaxDelayMs;
+        }
+        c.kafka.delivery = delivery;
         c.flink.configuration.putAll(flinkConf);
+        c.validate();
         return c;
     }
 
@@ -760,12 +782,13 @@ final class BenchStreamCommand implements Callable<Integer> {
         String[] steps = {"decode_json", "event_serde", "learn_one", "network_features", "kernel_row", "cholesky_row",
             "row_serialize", "rocksdb_put", "predict_one", "meta_scores"};
         int every = jobConfig(prec, mode, checkpointMs).meta.every;
+        io.ntkstream.meta.MetaSchedule schedule = jobConfig(prec, mode, checkpointMs).meta.schedule();
         int width = Math.max(10, n / 10);
         ObjectNode out = json.createObjectNode();
         out.put("samples", n);
         out.put("note", "in-process, one thread, no Kafka/Flink; learn_one includes network_features, kernel_row "
                 + "and cholesky_row (timed again separately); predict_one is measured at each bucket's end; meta_scores "
-                + "(the meta grid's LOO scores, every meta.every labels) is amortized per sample");
+                + "(the meta grid's LOO scores, at the job's meta schedule) is amortized per sample");
         out.put("meta_every", every);
         ArrayNode rows = out.putArray("buckets");
         try (NtkRegressor warm = new NtkRegressor(k, settings)) { // JIT and native libraries first
@@ -831,7 +854,7 @@ final class BenchStreamCommand implements Callable<Integer> {
                 db.put(wo, intKey(i), bytes);
                 long c9 = System.nanoTime();
                 rowBytes += bytes.length;
-                if (every > 0 && i + 1 >= 2 && (i + 1) % every == 0) { // as the job does after learning
+                if (schedule.isDue(i + 1)) { // as the job does after learning
                     long m0 = System.nanoTime();
                     new MetaLearner().evaluate(learner.state());
                     sums[9] += System.nanoTime() - m0;

@@ -11,9 +11,11 @@ import io.ntkstream.kafka.DecoderLimits;
 import io.ntkstream.kafka.Topics;
 import io.ntkstream.kernel.RegressorSettings;
 import io.ntkstream.linalg.Precision;
+import io.ntkstream.meta.MetaSchedule;
 import io.ntkstream.ntk.NtkMode;
 import java.io.IOException;
 import java.io.Serializable;
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -36,6 +38,7 @@ public final class JobConfig implements Serializable {
     public Limits limits = new Limits();
     public Meta meta = new Meta();
     public State state = new State();
+    public Batch batch = new Batch();
     public Flink flink = new Flink();
 
     /** Kafka: where the broker is, the consumer group, and any client property passed through. */
@@ -47,8 +50,23 @@ public final class JobConfig implements Serializable {
         public String transactionalIdPrefix = "ntkstream";
         /** Must not exceed the broker's transaction.max.timeout.ms (15 min by default). */
         public long transactionTimeoutMs = 600_000;
+        /**
+         * exactly-once (transactions: an output is visible to read_committed consumers once the
+         * checkpoint that holds it completes) or at-least-once (visible at once; after a restart an
+         * output may repeat — predictions and picks are idempotent by their id).
+         */
+        public String delivery = "exactly-once";
         /** Any Kafka client property (security.protocol, sasl.*, ssl.*, ...), for sources and sink. */
         public Map<String, String> properties = new LinkedHashMap<>();
+
+        public DeliveryGuarantee deliveryGuarantee() {
+            return switch (delivery == null ? "" : delivery.toLowerCase(Locale.ROOT)) {
+                case "exactly-once", "exactly_once" -> DeliveryGuarantee.EXACTLY_ONCE;
+                case "at-least-once", "at_least_once" -> DeliveryGuarantee.AT_LEAST_ONCE;
+                default -> throw new IllegalArgumentException("kafka.delivery: expected exactly-once or at-least-once, "
+                        + "got '" + delivery + "'");
+            };
+        }
     }
 
     public static final class TopicNames implements Serializable {
@@ -147,6 +165,15 @@ public final class JobConfig implements Serializable {
          * (0 = meta-learning off); the scores go to the meta topic and to the aggregator.
          */
         public int every = 20;
+        /**
+         * Beyond this many labels a task scores only at n = every·2^k (a score costs O(n³)), so large
+         * tasks keep their per-label cost O(n²).
+         */
+        public int denseUntil = 200;
+
+        public MetaSchedule schedule() {
+            return new MetaSchedule(every, denseUntil);
+        }
         /** New tasks start from the aggregated choice (fed back through the meta topic). */
         public boolean apply = true;
         /** The first-order meta-update of the checkpoint itself (off by default: it publishes new versions). */
@@ -184,6 +211,23 @@ public final class JobConfig implements Serializable {
         private static final long serialVersionUID = 1L;
         /** Tasks whose matrices stay on the heap per slot (the rest are rebuilt from RocksDB on use). */
         public int cacheTasks = 64;
+    }
+
+    /**
+     * Micro-batching per task: a task's records are gathered in keyed state (checkpointed, so none
+     * is lost) and processed together — consecutive samples in one network pass, one kernel block
+     * and one blocked Cholesky update, consecutive queries in one prediction — when max-records have
+     * gathered or max-delay-ms after the first, whichever comes first. The outputs are the same as
+     * one record at a time (to rounding); max-records 1 turns it off.
+     */
+    public static final class Batch implements Serializable {
+        private static final long serialVersionUID = 1L;
+        public int maxRecords = 32;
+        public long maxDelayMs = 5;
+
+        public boolean enabled() {
+            return maxRecords > 1;
+        }
     }
 
     /** Flink: parallelism, checkpoints, and any Flink option passed through. */
@@ -283,6 +327,14 @@ public final class JobConfig implements Serializable {
             throw new IllegalArgumentException("meta.reptile: needs meta.every > 0, step-size > 0, tasks-per-update >= 1 "
                     + "and min-labels >= 1");
         }
+        if (meta.denseUntil < 0) {
+            throw new IllegalArgumentException("meta.dense-until: expected >= 0 labels, got " + meta.denseUntil);
+        }
+        if (batch.maxRecords < 1 || batch.maxDelayMs < 0) {
+            throw new IllegalArgumentException("batch: expected max-records >= 1 and max-delay-ms >= 0, got max-records = "
+                    + batch.maxRecords + ", max-delay-ms = " + batch.maxDelayMs);
+        }
+        kafka.deliveryGuarantee();
         if (state.cacheTasks < 1) {
             throw new IllegalArgumentException("state.cache-tasks: expected >= 1, got " + state.cacheTasks);
         }

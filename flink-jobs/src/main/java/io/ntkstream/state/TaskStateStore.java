@@ -22,7 +22,8 @@ import org.apache.flink.api.common.typeinfo.Types;
  *   <li>{@code rows} (MapState row index → bytes of a {@link SampleRecord}: id, raw x, target, f0,
  *       NTK features, Gram row, Cholesky row) — adding a sample writes one entry;</li>
  *   <li>{@code pool} (MapState id → {@link PoolEntry}) — unlabeled candidates;</li>
- *   <li>{@code pending} (ListState) — records that arrived before the first model.</li>
+ *   <li>{@code pending} (ListState) — records not processed yet: those that arrived before the first
+ *       model, and the current micro-batch; {@code pendingCount} (ValueState) counts the batch.</li>
  * </ul>
  * All calls act on the current key (the task) of the operator.
  */
@@ -34,12 +35,14 @@ public final class TaskStateStore {
     private final MapState<Integer, byte[]> rows;
     private final MapState<String, PoolEntry> pool;
     private final ListState<TaskEvent> pending;
+    private final ValueState<Integer> pendingCount;
 
     public TaskStateStore(RuntimeContext context) {
         this.header = context.getState(new ValueStateDescriptor<>("header", TaskHeader.class));
         this.rows = context.getMapState(new MapStateDescriptor<>("rows", Integer.class, byte[].class));
         this.pool = context.getMapState(new MapStateDescriptor<>("pool", Types.STRING, Types.POJO(PoolEntry.class)));
         this.pending = context.getListState(PENDING);
+        this.pendingCount = context.getState(new ValueStateDescriptor<>("pendingCount", Types.INT));
     }
 
     public TaskHeader header() throws Exception {
@@ -104,7 +107,24 @@ public final class TaskStateStore {
         return out;
     }
 
-    public void buffer(TaskEvent event) throws Exception {
+    /** Appends a record to the task's pending list; returns how many are pending now. */
+    public int buffer(TaskEvent event) throws Exception {
         pending.add(event);
+        Integer c = pendingCount.value();
+        int now = (c == null ? 0 : c) + 1;
+        pendingCount.update(now);
+        return now;
+    }
+
+    /** The task's pending records in arrival order, removed from state. */
+    public List<TaskEvent> drainPending() throws Exception {
+        List<TaskEvent> out = new ArrayList<>();
+        Iterable<TaskEvent> it = pending.get();
+        if (it != null) {
+            it.forEach(out::add);
+        }
+        pending.clear();
+        pendingCount.clear();
+        return out;
     }
 }

@@ -61,6 +61,7 @@ class TaskLearnerFunctionTest {
         JobConfig c = JobConfig.defaults();
         c.learning.ridge = 1e-2;
         c.meta.every = metaEvery; // 0: fixed hyper-parameters, outputs compared with a reference at λ = 1e-2
+        c.batch.maxRecords = 1; // one record at a time (microBatches... turns batching on)
         return c;
     }
 
@@ -330,6 +331,100 @@ class TaskLearnerFunctionTest {
             assertThat(dead.get(4)).contains("does regression");
             assertThat(dead.get(5)).contains("not in task");
             assertThat(dead.get(6)).contains("needs a classification task");
+        }
+    }
+
+    @Test
+    void microBatchesGiveTheOutputsOfOneRecordAtATimeAndSurviveASnapshotMidBatch() throws Exception {
+        SplittableRandom r = new SplittableRandom(7);
+        ModelEvent v1 = model(1, 71);
+        List<TaskEvent> events = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            double[] xi = x(r);
+            String task = "t" + (i % 2);
+            events.add(sample(task, "s" + i, xi, y(xi)));
+            if (i % 3 == 0) {
+                events.add(event(EventKind.QUERY, task, "q" + i, x(r)));
+            }
+            if (i % 7 == 0) {
+                events.add(event(EventKind.POOL_ADD, task, "u" + i, x(r)));
+            }
+            if (i == 30) {
+                TaskEvent pick = event(EventKind.PICK, task, "p" + i, null);
+                pick.pick = 2;
+                pick.strategy = "variance";
+                events.add(pick);
+            }
+        }
+        List<OutputRecord> oneAtATime;
+        try (var h = harness(null, config(5))) {
+            h.processBroadcastElement(BroadcastEvent.of(v1), 0);
+            for (TaskEvent e : events) {
+                h.processElement(e, 0);
+            }
+            oneAtATime = new ArrayList<>(h.extractOutputValues());
+        }
+        JobConfig batched = config(5);
+        batched.batch.maxRecords = 4;
+        batched.batch.maxDelayMs = 5;
+        List<OutputRecord> outputs = new ArrayList<>();
+        int half = events.size() / 2 + 1; // leaves a part-filled batch (and its timer) in the snapshot
+        OperatorSubtaskState snapshot;
+        try (var h = harness(null, batched)) {
+            h.processBroadcastElement(BroadcastEvent.of(v1), 0);
+            for (TaskEvent e : events.subList(0, half)) {
+                h.processElement(e, 0);
+            }
+            outputs.addAll(h.extractOutputValues());
+            snapshot = h.snapshot(1, 1);
+        }
+        assertThat(outputs.size()).isLessThan((int) oneAtATime.stream().filter(o -> !o.topic.equals("ntk.meta")).count());
+        try (var h = harness(snapshot, batched)) {
+            h.setProcessingTime(1); // before the deadline: nothing happens yet
+            for (TaskEvent e : events.subList(half, events.size())) {
+                h.processElement(e, 1);
+            }
+            h.setProcessingTime(100); // every deadline passed: the part-filled batches are processed
+            outputs.addAll(h.extractOutputValues());
+        }
+        assertThat(outputs).hasSameSizeAs(oneAtATime);
+        for (String topic : List.of("ntk.predictions", "ntk.picks", "ntk.meta")) {
+            List<String> expected = oneAtATime.stream().filter(o -> o.topic.equals(topic)).map(o -> o.value).toList();
+            List<String> actual = outputs.stream().filter(o -> o.topic.equals(topic)).map(o -> o.value).toList();
+            assertThat(actual).as(topic).hasSameSizeAs(expected).isNotEmpty();
+            for (int i = 0; i < expected.size(); i++) {
+                assertSameNumbers(actual.get(i), expected.get(i));
+            }
+        }
+    }
+
+    /** Same JSON up to 1e-9 in every number (a batch sums in another order than one sample at a time). */
+    static void assertSameNumbers(String actual, String expected) throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertSameNumbers(json.readTree(actual), json.readTree(expected), expected);
+    }
+
+    private static void assertSameNumbers(com.fasterxml.jackson.databind.JsonNode a,
+                                          com.fasterxml.jackson.databind.JsonNode e, String where) {
+        if (e.isNumber() && !e.isIntegralNumber()) {
+            assertThat(a.isNumber()).as(where).isTrue();
+            assertThat(a.asDouble()).as(where).isCloseTo(e.asDouble(),
+                    org.assertj.core.data.Offset.offset(1e-9 * Math.max(1, Math.abs(e.asDouble()))));
+        } else if (e.isContainerNode()) {
+            assertThat(a.size()).as(where).isEqualTo(e.size());
+            var names = e.fieldNames();
+            if (e.isArray()) {
+                for (int i = 0; i < e.size(); i++) {
+                    assertSameNumbers(a.get(i), e.get(i), where);
+                }
+            } else {
+                while (names.hasNext()) {
+                    String n = names.next();
+                    assertSameNumbers(a.get(n), e.get(n), where + " ." + n);
+                }
+            }
+        } else {
+            assertThat(a).as(where).isEqualTo(e);
         }
     }
 }

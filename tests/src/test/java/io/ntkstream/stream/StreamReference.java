@@ -114,11 +114,11 @@ final class StreamReference {
     }
 
     /**
-     * Meta records: per task, one "task" record every {@code every} labels whose grid scores ≡ the
+     * Meta records: per task, one "task" record at each of the schedule's due points whose grid scores ≡ the
      * closed-form LOO of a learner fitted directly on the first n_train samples; the last "global"
      * record ≡ the arg-min of the mean of every task's final scores.
      */
-    void verifyMeta(List<String> records, int every) throws Exception {
+    void verifyMeta(List<String> records, io.ntkstream.meta.MetaSchedule schedule) throws Exception {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         java.util.Map<String, double[]> finalScores = new java.util.HashMap<>();
         com.fasterxml.jackson.databind.JsonNode lastGlobal = null;
@@ -132,7 +132,7 @@ final class StreamReference {
             taskRecords++;
             StreamWorkload.Task task = workload.task(n.get("task").asText());
             int nTrain = n.get("n_train").asInt();
-            assertThat(nTrain % every).isZero();
+            assertThat(schedule.isDue(nTrain)).as("meta record at n_train %d", nTrain).isTrue();
             try (NtkRegressor learner = learner(task, nTrain)) {
                 double[] expected = new io.ntkstream.meta.MetaLearner().evaluate(learner.state()).scores();
                 for (int g = 0; g < expected.length; g++) {
@@ -144,7 +144,9 @@ final class StreamReference {
                 }
             }
         }
-        assertThat(taskRecords).isEqualTo(workload.tasks.stream().mapToInt(t -> t.samples.size() / every).sum());
+        assertThat(taskRecords).isEqualTo(workload.tasks.stream()
+                .mapToLong(t -> java.util.stream.IntStream.rangeClosed(1, t.samples.size()).filter(schedule::isDue).count())
+                .sum());
         assertThat(finalScores).hasSize(workload.tasks.size());
         int g = io.ntkstream.meta.MetaLearner.defaultGrid().size();
         double[] mean = new double[g];

@@ -111,7 +111,7 @@ class StreamingEndToEndTest {
             ref.verifyPredictions(predictions);
             ref.verifyPicks(picks);
             ref.verifyMeta(values(KafkaClients.readAll(broker.bootstrapServers(), c.topics.meta,
-                    Duration.ofMillis(500), WAIT)), META_EVERY);
+                    Duration.ofMillis(500), WAIT)), c.meta.schedule());
             List<String> deadLetters = values(KafkaClients.readAll(broker.bootstrapServers(), c.topics.deadLetter,
                     Duration.ofMillis(500), WAIT));
             if (bad == null) {
