@@ -61,7 +61,7 @@ public class MetaAggregatorFunction extends KeyedProcessFunction<Long, TaskScore
         for (String ignored : latest.keys()) {
             tasks++;
         }
-        int best = argMin(sum);
+        int best = MetaLearner.argMin(sum);
         Integer previous = chosen.value();
         if (previous == null || previous != best) {
             chosen.update(best);
@@ -77,14 +77,4 @@ public class MetaAggregatorFunction extends KeyedProcessFunction<Long, TaskScore
         }
     }
 
-    /** Index of the smallest value (NaN counts as +∞; ties: the first). */
-    static int argMin(double[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] < v[best] || Double.isNaN(v[best]) && !Double.isNaN(v[i])) {
-                best = i;
-            }
-        }
-        return best;
-    }
 }

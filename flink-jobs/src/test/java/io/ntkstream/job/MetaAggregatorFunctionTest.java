@@ -51,7 +51,7 @@ class MetaAggregatorFunctionTest {
             h.processElement(scores(task, s), step);
             double[] mean = new double[GRID.size()];
             latest.values().forEach(v -> { for (int g = 0; g < v.length; g++) { mean[g] += v[g] / latest.size(); } });
-            int best = MetaAggregatorFunction.argMin(mean);
+            int best = io.ntkstream.meta.MetaLearner.argMin(mean);
             List<OutputRecord> out = h.extractOutputValues();
             if (best != expectedChoice) {
                 expectedChoice = best;

@@ -188,7 +188,8 @@ public final class MetaLearner {
     }
 
     /** Index of the smallest value (NaN counts as +∞; ties: the first). */
-    static int argMin(double[] v) {
+    /** Index of the smallest score (the first of equals; NaN loses to any number). */
+    public static int argMin(double[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {
             if (v[i] < v[best] || Double.isNaN(v[best]) && !Double.isNaN(v[i])) {
