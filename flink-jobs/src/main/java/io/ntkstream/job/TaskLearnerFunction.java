@@ -125,6 +125,14 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
         processor.process(store.drainPending(), model, hyper(ctx, model), outputs(out, displacements));
     }
 
+    /**
+     * The seed of a pick request's strategy (only {@code random} uses it): a function of the task and the
+     * request id alone, so the same request on the same state picks the same candidates, also in a replay.
+     */
+    public static long pickSeed(String task, String requestId) {
+        return (task + "/" + requestId).hashCode();
+    }
+
     private static HyperEvent hyper(ReadOnlyContext ctx, ModelEvent model) throws Exception {
         return ctx.getBroadcastState(HYPER).get("v" + model.version);
     }

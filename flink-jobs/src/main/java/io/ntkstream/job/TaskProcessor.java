@@ -321,7 +321,7 @@ final class TaskProcessor {
                 poolIds.add(entries.get(i).getKey());
                 x[i] = entries.get(i).getValue().x;
             }
-            long seed = (e.task + "/" + requestId).hashCode(); // deterministic, so a replay picks the same
+            long seed = TaskLearnerFunction.pickSeed(e.task, requestId);
             try (Pool pool = Pool.of(kernel, poolIds, x)) {
                 Query q = QueryStrategy.of(kind, seed).query(learner, pool, Math.min(count, pool.size()));
                 ids.addAll(q.ids());
