@@ -50,6 +50,7 @@ public final class Decompositions {
      *     positive definite; the message names the first leading minor that is not
      */
     public static Matrix cholesky(Matrix a) {
+        BackendCheck.ensure();
         requireFloat64("cholesky", "a", a);
         requireSquare("cholesky", "a", a);
         int n = a.rows();
@@ -104,6 +105,7 @@ public final class Decompositions {
      * @throws IllegalArgumentException on shapes, precision or a zero/non-finite diagonal of L
      */
     public static Matrix solveLowerTriangular(Matrix l, Matrix b, boolean transpose) {
+        BackendCheck.ensure();
         checkSolveArguments("solveLowerTriangular", l, b);
         Matrix xt = transposed(b);
         try {
@@ -139,6 +141,7 @@ public final class Decompositions {
      * @throws IllegalStateException if LAPACK does not converge
      */
     public static SymmetricEigen symmetricEigen(Matrix a) {
+        BackendCheck.ensure();
         requireFloat64("symmetricEigen", "a", a);
         requireSquare("symmetricEigen", "a", a);
         int n = a.rows();
