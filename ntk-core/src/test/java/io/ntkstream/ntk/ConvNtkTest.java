@@ -150,6 +150,24 @@ class ConvNtkTest {
         }
     }
 
+    /** The streaming path (per-sample features, then kernel rows from them) on a CNN. */
+    @Test
+    void featureKernelOfACnnMatchesTheJacobianMethod() {
+        Network net = network(SMALL_CNN);
+        Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 8, Precision.FLOAT64);
+        Matrix x2 = TestNetworks.inputs(net.inputDim(), 4, 9, Precision.FLOAT64);
+        for (NtkMode mode : new NtkMode[] {NtkMode.TRACE, NtkMode.PSEUDO}) {
+            io.ntkstream.kernel.EmpiricalNtkKernel kernel = new io.ntkstream.kernel.EmpiricalNtkKernel(net, mode);
+            double[] cross = kernel.cross(kernel.featurize(x1), kernel.featurize(x2));
+            KernelBlock reference = new EmpiricalNtk(net, mode, NtkMethod.JACOBIAN).compute(x1, x2);
+            double scale = mode == NtkMode.TRACE ? 1.0 / net.outputDim() : 1.0;
+            for (int v = 0; v < cross.length; v++) {
+                assertThat(cross[v]).as("%s %d", mode, v)
+                        .isCloseTo(scale * reference.values()[v], Offset.offset(1e-10 * (1 + Math.abs(reference.values()[v]))));
+            }
+        }
+    }
+
     @Test
     void autoPicksAMethodForConvolutionalNetworks() {
         Network net = network(SMALL_CNN);
