@@ -47,6 +47,28 @@ class ConvArchitectureTest {
         assertThat(Architecture.parse(mlp.toJson())).isEqualTo(mlp);
     }
 
+    /** The example of docs/networks.md, with the shapes and tensors that page lists. */
+    @Test
+    void docsExample() {
+        Architecture a = Architecture.parse("""
+                {"input_shape": [3, 32, 32], "parametrization": "ntk", "sigma_w": 1.4, "sigma_b": 0.1,
+                 "layers": [{"type": "conv2d", "out": 16, "kernel": 3, "padding": 1},
+                            {"type": "relu"},
+                            {"type": "avg_pool", "kernel": 2},
+                            {"type": "conv2d", "out": 32, "kernel": 3, "stride": 2, "padding": 1, "groups": 2},
+                            {"type": "relu"},
+                            {"type": "global_avg_pool"},
+                            {"type": "flatten"},
+                            {"type": "dense", "out": 10}]}""");
+        assertThat(List.of(a.shapeBefore(1), a.shapeBefore(3), a.shapeBefore(4), a.shapeBefore(6), a.shapeBefore(7),
+                a.shapeBefore(8))).containsExactly(TensorShape.of(16, 32, 32), TensorShape.of(16, 16, 16),
+                TensorShape.of(32, 8, 8), TensorShape.of(32, 1, 1), TensorShape.of(32), TensorShape.of(10));
+        Map<String, NamedTensor> t = Networks.randomTensors(a, 1);
+        assertThat(t.keySet()).containsExactly("0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias");
+        assertThat(t.get("3.weight").shape()).containsExactly(32, 8, 3, 3);
+        assertThat(t.get("7.weight").shape()).containsExactly(10, 32);
+    }
+
     @Test
     void conv1dWithLists() {
         Architecture a = Architecture.parse("""
