@@ -168,6 +168,29 @@ class ConvNtkTest {
         }
     }
 
+    /** float32 networks (the engine's usual precision) agree with float64 to float32 rounding. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("networks")
+    void float32MatchesFloat64(String name, String json) {
+        Architecture arch = Architecture.parse(json);
+        var tensors = Networks.randomTensors(arch, 17);
+        Network net64 = Networks.fromTensors(arch, tensors, Precision.FLOAT64);
+        Network net32 = Networks.fromTensors(arch, tensors, Precision.FLOAT32);
+        Matrix x = TestNetworks.inputs(net64.inputDim(), 4, 1, Precision.FLOAT64);
+        KernelBlock reference = new EmpiricalNtk(net64, NtkMode.FULL, NtkMethod.JACOBIAN).compute(x);
+        double scale = 0;
+        for (double v : reference.values()) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (NtkMethod method : new NtkMethod[] {NtkMethod.JACOBIAN, NtkMethod.NTVP, NtkMethod.STRUCTURED}) {
+            KernelBlock k = new EmpiricalNtk(net32, NtkMode.FULL, method).compute(x);
+            for (int v = 0; v < k.values().length; v++) {
+                assertThat(k.values()[v]).as("%s %s float32 [%d]", name, method, v)
+                        .isCloseTo(reference.values()[v], Offset.offset(1e-4 * scale));
+            }
+        }
+    }
+
     @Test
     void autoPicksAMethodForConvolutionalNetworks() {
         Network net = network(SMALL_CNN);
