@@ -24,6 +24,10 @@ public final class InfiniteNetworks {
         Boolean bias = null;
         for (int i = 0; i < layers.size(); i++) {
             LayerSpec spec = layers.get(i);
+            if (!(spec instanceof LayerSpec.Dense) && !(spec instanceof LayerSpec.Elementwise)) {
+                throw new IllegalArgumentException("infinite-width kernel: layers[" + i + "] is a " + spec.type()
+                        + " layer; the closed form here covers MLPs only (dense layers and activations)");
+            }
             boolean expectDense = i % 2 == 0;
             if (spec instanceof LayerSpec.Dense d) {
                 if (!expectDense) {

@@ -19,16 +19,32 @@ import java.util.Set;
  *  "layers":[{"type":"dense","out":512},{"type":"relu"},{"type":"dense","out":10}]}</pre>
  * Layers are listed like a PyTorch {@code nn.Sequential}: activations count as entries, so the
  * dense layer at index i owns tensors {@code "{i}.weight"} and {@code "{i}.bias"}.
+ *
+ * <p>Convolutional networks give the shape of one sample, {@code "input_shape": [C, H, W]}
+ * (images, NCHW) or {@code [C, L]} (sequences, NCL); {@code input_dim} is then optional (C·H·W):
+ * <pre>{"input_shape":[3,32,32],"parametrization":"ntk","sigma_w":1.4,"sigma_b":0.1,
+ *  "layers":[{"type":"conv2d","out":16,"kernel":3,"padding":1},{"type":"relu"},
+ *            {"type":"avg_pool","kernel":2},{"type":"conv2d","out":32,"kernel":3,"stride":2},
+ *            {"type":"relu"},{"type":"global_avg_pool"},{"type":"flatten"},{"type":"dense","out":10}]}</pre>
+ * Each layer's shape follows from the one before ({@link LayerSpec#outShape}); the last layer's
+ * output must be flat (O outputs).
  */
 public record Architecture(int inputDim, Parametrization parametrization, double sigmaW, double sigmaB,
-                           List<LayerSpec> layers) {
+                           List<LayerSpec> layers, TensorShape inputShape) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> TOP_LEVEL = Set.of("input_dim", "parametrization", "sigma_w", "sigma_b", "layers");
+    private static final Set<String> TOP_LEVEL = Set.of("input_dim", "input_shape", "parametrization", "sigma_w",
+            "sigma_b", "layers");
 
     public Architecture {
-        if (inputDim <= 0) {
-            throw new IllegalArgumentException("input_dim must be a positive integer, got " + inputDim);
+        if (inputShape == null) {
+            if (inputDim <= 0) {
+                throw new IllegalArgumentException("input_dim must be a positive integer, got " + inputDim);
+            }
+            inputShape = TensorShape.of(inputDim);
+        } else if (inputShape.size() != inputDim) {
+            throw new IllegalArgumentException("input_dim (" + inputDim + ") must equal the product of input_shape "
+                    + inputShape.toList() + " (" + inputShape.size() + ")");
         }
         if (!(sigmaW > 0) || !Double.isFinite(sigmaW)) {
             throw new IllegalArgumentException("sigma_w must be a finite number > 0, got " + sigmaW);
@@ -37,28 +53,61 @@ public record Architecture(int inputDim, Parametrization parametrization, double
             throw new IllegalArgumentException("sigma_b must be a finite number >= 0, got " + sigmaB);
         }
         layers = List.copyOf(layers);
-        if (layers.stream().noneMatch(l -> l instanceof LayerSpec.Dense)) {
-            throw new IllegalArgumentException("layers must contain at least one {\"type\":\"dense\"} layer");
+        if (layers.stream().noneMatch(LayerSpec::hasParameters)) {
+            throw new IllegalArgumentException("layers must contain at least one layer with parameters "
+                    + "({\"type\":\"dense\"}, conv1d or conv2d)");
         }
-    }
-
-    /** Number of network outputs O (the width of the last dense layer). */
-    public int outputDim() {
-        int dim = inputDim;
-        for (LayerSpec l : layers) {
-            if (l instanceof LayerSpec.Dense d) {
-                dim = d.out();
+        TensorShape shape = inputShape;
+        for (int i = 0; i < layers.size(); i++) {
+            try {
+                shape = layers.get(i).outShape(shape);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("layers[" + i + "]: " + e.getMessage(), e);
             }
         }
-        return dim;
+        if (!shape.isFlat()) {
+            throw new IllegalArgumentException("the last layer's output must be flat (the O outputs), got samples of shape "
+                    + shape + "; end with {\"type\":\"flatten\"} or a dense layer");
+        }
     }
 
-    /** Human-readable widths, e.g. {@code 784-1024-1024-10}. */
+    /** A network on flat inputs of {@code inputDim} features. */
+    public Architecture(int inputDim, Parametrization parametrization, double sigmaW, double sigmaB,
+                        List<LayerSpec> layers) {
+        this(inputDim, parametrization, sigmaW, sigmaB, layers, null);
+    }
+
+    /** A network on samples of {@code inputShape} ([D], [C, L] or [C, H, W]). */
+    public Architecture(TensorShape inputShape, Parametrization parametrization, double sigmaW, double sigmaB,
+                        List<LayerSpec> layers) {
+        this(inputShape.size(), parametrization, sigmaW, sigmaB, layers, inputShape);
+    }
+
+    /** The shape of a sample entering layer {@code layer} (layer = layers().size(): the output). */
+    public TensorShape shapeBefore(int layer) {
+        TensorShape shape = inputShape;
+        for (int i = 0; i < layer; i++) {
+            shape = layers.get(i).outShape(shape);
+        }
+        return shape;
+    }
+
+    /** Number of network outputs O (the size of the last layer's output). */
+    public int outputDim() {
+        return shapeBefore(layers.size()).size();
+    }
+
+    /**
+     * Human-readable widths, e.g. {@code 784-1024-1024-10}; convolutions appear as
+     * {@code conv2d:16}, the input as its shape: {@code 3x32x32-conv2d:16-conv2d:32-10}.
+     */
     public String shapeString() {
-        StringBuilder sb = new StringBuilder().append(inputDim);
+        StringBuilder sb = new StringBuilder().append(inputShape);
         for (LayerSpec l : layers) {
             if (l instanceof LayerSpec.Dense d) {
                 sb.append('-').append(d.out());
+            } else if (l instanceof LayerSpec.Conv c) {
+                sb.append('-').append(c.type()).append(':').append(c.out());
             }
         }
         return sb.toString();
@@ -104,7 +153,17 @@ public record Architecture(int inputDim, Parametrization parametrization, double
                 throw new IllegalArgumentException("unknown field \"" + f + "\"; expected " + TOP_LEVEL);
             }
         }
-        int inputDim = requiredInt(root, "input_dim", "architecture");
+        TensorShape inputShape = null;
+        if (root.has("input_shape")) {
+            List<Integer> dims = intList(root, "input_shape", "architecture", 3);
+            try {
+                inputShape = TensorShape.of(dims);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("\"input_shape\": " + e.getMessage());
+            }
+        }
+        int inputDim = inputShape != null && !root.has("input_dim") ? inputShape.size()
+                : requiredInt(root, "input_dim", "architecture");
         Parametrization p = root.has("parametrization")
                 ? Parametrization.parse(root.get("parametrization").asText()) : Parametrization.NTK;
         double sigmaW = optionalDouble(root, "sigma_w", 1.0);
@@ -117,7 +176,7 @@ public record Architecture(int inputDim, Parametrization parametrization, double
         for (int i = 0; i < layersNode.size(); i++) {
             layers.add(parseLayer(layersNode.get(i), i));
         }
-        return new Architecture(inputDim, p, sigmaW, sigmaB, layers);
+        return new Architecture(inputDim, p, sigmaW, sigmaB, layers, inputShape);
     }
 
     private static LayerSpec parseLayer(JsonNode node, int index) {
@@ -147,8 +206,76 @@ public record Architecture(int inputDim, Parametrization parametrization, double
             }
             return new LayerSpec.Elementwise(Activation.fromJsonName(type));
         }
-        throw new IllegalArgumentException(where + ": unknown layer type \"" + type + "\"; supported: dense, "
-                + Activation.names());
+        try {
+            switch (type) {
+                case "conv1d", "conv2d" -> {
+                    int dims = type.equals("conv1d") ? 1 : 2;
+                    onlyFields(node, where, type, "type", "out", "kernel", "stride", "padding", "dilation", "groups", "bias");
+                    return new LayerSpec.Conv(dims, requiredInt(node, "out", where), intList(node, "kernel", where, dims),
+                            optionalIntList(node, "stride", where, dims, 1), optionalIntList(node, "padding", where, dims, 0),
+                            optionalIntList(node, "dilation", where, dims, 1),
+                            node.has("groups") ? requiredInt(node, "groups", where) : 1,
+                            !node.has("bias") || node.get("bias").asBoolean(true));
+                }
+                case "avg_pool", "max_pool" -> {
+                    onlyFields(node, where, type, "type", "kernel", "stride", "padding");
+                    return new LayerSpec.Pool(type.equals("avg_pool") ? LayerSpec.PoolKind.AVG : LayerSpec.PoolKind.MAX,
+                            intList(node, "kernel", where, 2),
+                            node.has("stride") ? intList(node, "stride", where, 2) : null,
+                            optionalIntList(node, "padding", where, 2, 0));
+                }
+                case "global_avg_pool" -> {
+                    onlyFields(node, where, type, "type");
+                    return new LayerSpec.GlobalAvgPool();
+                }
+                case "flatten" -> {
+                    onlyFields(node, where, type, "type");
+                    return new LayerSpec.Flatten();
+                }
+                default -> {
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().startsWith(where) ? e.getMessage() : where + ": " + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException(where + ": unknown layer type \"" + type + "\"; supported: dense, conv1d, conv2d, "
+                + "avg_pool, max_pool, global_avg_pool, flatten, " + Activation.names());
+    }
+
+    private static void onlyFields(JsonNode node, String where, String type, String... allowed) {
+        Set<String> ok = Set.of(allowed);
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!ok.contains(f)) {
+                throw new IllegalArgumentException(where + ": unknown field \"" + f + "\" for a " + type + " layer; expected "
+                        + String.join(", ", allowed));
+            }
+        }
+    }
+
+    /** An integer, or a list of 1..maxLength integers. */
+    private static List<Integer> intList(JsonNode node, String field, String where, int maxLength) {
+        JsonNode v = node.get(field);
+        if (v != null && v.isIntegralNumber() && v.canConvertToInt()) {
+            return List.of(v.intValue());
+        }
+        if (v != null && v.isArray() && !v.isEmpty() && v.size() <= maxLength) {
+            List<Integer> out = new ArrayList<>();
+            for (JsonNode e : v) {
+                if (!e.isIntegralNumber() || !e.canConvertToInt()) {
+                    throw new IllegalArgumentException(where + ": \"" + field + "\" must hold integers, got " + v);
+                }
+                out.add(e.intValue());
+            }
+            return out;
+        }
+        throw new IllegalArgumentException(where + ": \"" + field + "\" must be an integer"
+                + (maxLength > 1 ? " or a list of up to " + maxLength + " integers" : "") + ", got "
+                + (v == null ? "nothing" : v.toString()));
+    }
+
+    private static List<Integer> optionalIntList(JsonNode node, String field, String where, int maxLength, int dflt) {
+        return node.has(field) ? intList(node, field, where, maxLength) : List.of(dflt);
     }
 
     private static int requiredInt(JsonNode node, String field, String where) {
@@ -173,6 +300,10 @@ public record Architecture(int inputDim, Parametrization parametrization, double
 
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
+        if (!inputShape.isFlat()) {
+            ArrayNode shape = root.putArray("input_shape");
+            inputShape.toList().forEach(shape::add);
+        }
         root.put("input_dim", inputDim);
         root.put("parametrization", parametrization.name().toLowerCase(java.util.Locale.ROOT));
         root.put("sigma_w", sigmaW);
@@ -180,15 +311,37 @@ public record Architecture(int inputDim, Parametrization parametrization, double
         ArrayNode arr = root.putArray("layers");
         for (LayerSpec l : layers) {
             ObjectNode o = arr.addObject();
+            o.put("type", l.type());
             if (l instanceof LayerSpec.Dense d) {
-                o.put("type", "dense").put("out", d.out());
+                o.put("out", d.out());
                 if (!d.bias()) {
                     o.put("bias", false);
                 }
-            } else if (l instanceof LayerSpec.Elementwise e) {
-                o.put("type", e.activation().jsonName());
+            } else if (l instanceof LayerSpec.Conv c) {
+                o.put("out", c.out());
+                putList(o, "kernel", c.kernel());
+                putList(o, "stride", c.stride());
+                putList(o, "padding", c.padding());
+                putList(o, "dilation", c.dilation());
+                o.put("groups", c.groups());
+                if (!c.bias()) {
+                    o.put("bias", false);
+                }
+            } else if (l instanceof LayerSpec.Pool p) {
+                putList(o, "kernel", p.kernel());
+                putList(o, "stride", p.stride());
+                putList(o, "padding", p.padding());
             }
         }
         return root.toString();
+    }
+
+    private static void putList(ObjectNode o, String field, List<Integer> values) {
+        if (values.size() == 1) {
+            o.put(field, values.get(0));
+        } else {
+            ArrayNode a = o.putArray(field);
+            values.forEach(a::add);
+        }
     }
 }

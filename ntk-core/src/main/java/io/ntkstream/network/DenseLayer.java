@@ -1,6 +1,11 @@
 package io.ntkstream.network;
 
+import io.ntkstream.data.DType;
 import io.ntkstream.linalg.Matrix;
+import io.ntkstream.network.checkpoint.NamedTensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * z = s_w·W·a + s_b·b with W (out x in), b (out); s_w, s_b from the parametrization
@@ -10,8 +15,9 @@ import io.ntkstream.linalg.Matrix;
  * order (entry (j,i) at i·out + j), then b.
  */
 public record DenseLayer(int index, Matrix weight, double[] bias, double weightScale, double biasScale,
-                         int paramOffset) implements Layer {
+                         int paramOffset) implements ParameterLayer {
 
+    @Override
     public boolean hasBias() {
         return bias != null;
     }
@@ -74,6 +80,7 @@ public record DenseLayer(int index, Matrix weight, double[] bias, double weightS
      * The parameter gradient of each cotangent column, written as columns of {@code target}
      * (P_total rows): ∂/∂W = s_w·δ aᵀ and ∂/∂b = s_b·δ (reverse mode, one column per cotangent).
      */
+    @Override
     public void parameterCotangents(Matrix input, Matrix cotangent, int group, Matrix target, int targetColumn) {
         int out = outDim();
         int in = inDim();
@@ -100,6 +107,7 @@ public record DenseLayer(int index, Matrix weight, double[] bias, double weightS
     }
 
     /** The summed parameter gradient Σ_c of all cotangent columns (group 1), into a P_total x 1 vector. */
+    @Override
     public void parameterVjp(Matrix input, Matrix cotangent, Matrix target) {
         Matrix gradW = target.block(paramOffset, outDim(), inDim());
         Matrix.gemm(cotangent, false, input, true, weightScale, 0.0, gradW);
@@ -113,5 +121,38 @@ public record DenseLayer(int index, Matrix weight, double[] bias, double weightS
                 target.setLinear(base + j, biasScale * s);
             }
         }
+    }
+
+    /** W column-major (entry (j,i) at i·out + j), then b. */
+    @Override
+    public void writeParameters(double[] flat) {
+        for (int i = 0; i < inDim(); i++) {
+            for (int j = 0; j < outDim(); j++) {
+                flat[paramOffset + i * outDim() + j] = weight.get(j, i);
+            }
+        }
+        if (hasBias()) {
+            System.arraycopy(bias, 0, flat, paramOffset + weightCount(), outDim());
+        }
+    }
+
+    /** {@code "{i}.weight"} (out x in) and {@code "{i}.bias"} (out). */
+    @Override
+    public List<NamedTensor> tensors(double[] flat) {
+        List<NamedTensor> out = new ArrayList<>();
+        double[] w = new double[weightCount()];
+        for (int j = 0; j < outDim(); j++) {
+            for (int i = 0; i < inDim(); i++) {
+                w[j * inDim() + i] = flat[paramOffset + i * outDim() + j];
+            }
+        }
+        out.add(new NamedTensor(Networks.weightName(index), new int[] {outDim(), inDim()},
+                w, DType.FLOAT64));
+        if (hasBias()) {
+            double[] b = Arrays.copyOfRange(flat, paramOffset + weightCount(), paramOffset + paramCount());
+            out.add(new NamedTensor(Networks.biasName(index), new int[] {outDim()}, b,
+                    DType.FLOAT64));
+        }
+        return out;
     }
 }

@@ -1,7 +1,24 @@
 package io.ntkstream.network;
 
-/** One entry of an architecture's {@code layers} list. */
-public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise {
+import java.util.List;
+
+/**
+ * One entry of an architecture's {@code layers} list. Each kind states how it maps the shape of
+ * a sample ({@link #outShape}); a kind that cannot take its input shape says so, naming the layer.
+ */
+public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise, LayerSpec.Conv, LayerSpec.Pool,
+        LayerSpec.GlobalAvgPool, LayerSpec.Flatten {
+
+    /** The {@code "type"} of the layer in the architecture JSON. */
+    String type();
+
+    /** The shape of a sample after this layer, from the shape before it. */
+    TensorShape outShape(TensorShape in);
+
+    /** Whether the layer owns trainable tensors ({@code "{i}.weight"}, {@code "{i}.bias"}). */
+    default boolean hasParameters() {
+        return false;
+    }
 
     /** {@code {"type":"dense","out":512}}; {@code "bias":false} drops the bias (nn.Linear(bias=False)). */
     record Dense(int out, boolean bias) implements LayerSpec {
@@ -10,8 +27,203 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise
                 throw new IllegalArgumentException("dense layer: \"out\" must be a positive integer, got " + out);
             }
         }
+
+        @Override public String type() { return "dense"; }
+
+        @Override public boolean hasParameters() { return true; }
+
+        @Override
+        public TensorShape outShape(TensorShape in) {
+            if (!in.isFlat()) {
+                throw new IllegalArgumentException("dense layer needs flat inputs but gets samples of shape " + in
+                        + "; put {\"type\":\"flatten\"} (or global_avg_pool, flatten) before it");
+            }
+            return TensorShape.of(out);
+        }
     }
 
-    /** {@code {"type":"relu"}} and the other activations. */
-    record Elementwise(Activation activation) implements LayerSpec {}
+    /** {@code {"type":"relu"}} and the other activations; any shape. */
+    record Elementwise(Activation activation) implements LayerSpec {
+        @Override public String type() { return activation.jsonName(); }
+
+        @Override public TensorShape outShape(TensorShape in) { return in; }
+    }
+
+    /**
+     * {@code {"type":"conv2d","out":16,"kernel":3,"stride":1,"padding":1,"dilation":1,"groups":1,"bias":true}}
+     * (PyTorch {@code nn.Conv2d}; {@code conv1d} is {@code nn.Conv1d}). Kernel, stride, padding and
+     * dilation hold one value per spatial axis, or one for all ([h, w] or a single number for conv2d).
+     */
+    record Conv(int spatialDims, int out, List<Integer> kernel, List<Integer> stride, List<Integer> padding,
+                List<Integer> dilation, int groups, boolean bias) implements LayerSpec {
+        public Conv {
+            String where = "conv" + spatialDims + "d layer";
+            if (spatialDims != 1 && spatialDims != 2) {
+                throw new IllegalArgumentException("convolution: 1 or 2 spatial axes, got " + spatialDims);
+            }
+            if (out <= 0) {
+                throw new IllegalArgumentException(where + ": \"out\" must be a positive integer, got " + out);
+            }
+            kernel = Windows.check(kernel, spatialDims, where, "kernel", 1);
+            stride = Windows.check(stride, spatialDims, where, "stride", 1);
+            padding = Windows.check(padding, spatialDims, where, "padding", 0);
+            dilation = Windows.check(dilation, spatialDims, where, "dilation", 1);
+            if (groups <= 0 || out % groups != 0) {
+                throw new IllegalArgumentException(where + ": \"groups\" must be a positive divisor of \"out\" ("
+                        + out + "), got " + groups);
+            }
+        }
+
+        @Override public String type() { return "conv" + spatialDims + "d"; }
+
+        @Override public boolean hasParameters() { return true; }
+
+        @Override
+        public TensorShape outShape(TensorShape in) {
+            return geometry(in).outShape();
+        }
+
+        /** The convolution's sizes for inputs of shape {@code in} (validated). */
+        public ConvGeometry geometry(TensorShape in) {
+            if (in.spatialRank() != spatialDims) {
+                throw new IllegalArgumentException(type() + " layer needs samples of shape "
+                        + (spatialDims == 1 ? "[C, L]" : "[C, H, W]") + " but gets " + in
+                        + (in.isFlat() ? " (flat; set \"input_shape\" in the architecture)" : ""));
+            }
+            if (in.channels() % groups != 0) {
+                throw new IllegalArgumentException(type() + " layer: \"groups\" (" + groups
+                        + ") must divide the input channels (" + in.channels() + ")");
+            }
+            int[] k = Windows.axes(kernel, 2);
+            int[] s = Windows.axes(stride, 2);
+            int[] p = Windows.axes(padding, 2);
+            int[] d = Windows.axes(dilation, 2);
+            if (spatialDims == 1) { // a sequence is an image of height 1
+                k[0] = 1; s[0] = 1; p[0] = 0; d[0] = 1;
+            }
+            return ConvGeometry.of(type(), in, out, k, s, p, d, groups);
+        }
+
+        /** fan_in = in·kh·kw / groups, the parametrization's scale. */
+        public int fanIn(TensorShape in) {
+            return geometry(in).patchSize();
+        }
+    }
+
+    /** Average or max pooling. */
+    enum PoolKind {
+        AVG("avg_pool"),
+        MAX("max_pool");
+
+        private final String jsonName;
+
+        PoolKind(String jsonName) {
+            this.jsonName = jsonName;
+        }
+
+        public String jsonName() {
+            return jsonName;
+        }
+    }
+
+    /**
+     * {@code {"type":"avg_pool","kernel":2}} or {@code max_pool} (PyTorch {@code AvgPool1d/2d},
+     * {@code MaxPool1d/2d}, chosen by the input's shape): {@code stride} defaults to the kernel,
+     * {@code padding} to 0; average pooling counts padded zeros ({@code count_include_pad=True}),
+     * max pooling never picks a padded position; floor mode.
+     */
+    record Pool(PoolKind kind, List<Integer> kernel, List<Integer> stride, List<Integer> padding) implements LayerSpec {
+        public Pool {
+            String where = kind.jsonName() + " layer";
+            kernel = Windows.check(kernel, 2, where, "kernel", 1);
+            stride = stride == null ? kernel : Windows.check(stride, 2, where, "stride", 1);
+            padding = Windows.check(padding, 2, where, "padding", 0);
+        }
+
+        @Override public String type() { return kind.jsonName(); }
+
+        @Override
+        public TensorShape outShape(TensorShape in) {
+            return geometry(in).outShape();
+        }
+
+        public ConvGeometry geometry(TensorShape in) {
+            if (in.isFlat()) {
+                throw new IllegalArgumentException(type() + " layer needs samples of shape [C, L] or [C, H, W] but gets "
+                        + in + " (flat; set \"input_shape\" in the architecture)");
+            }
+            String where = type() + " layer";
+            int[] k = Windows.axes(kernel, in.spatialRank(), where, "kernel");
+            int[] s = Windows.axes(stride, in.spatialRank(), where, "stride");
+            int[] p = Windows.axes(padding, in.spatialRank(), where, "padding");
+            for (int a = 0; a < k.length; a++) {
+                if (2 * p[a] > k[a]) {
+                    throw new IllegalArgumentException(where + ": \"padding\" must be at most half the kernel (PyTorch), got "
+                            + padding + " for kernel " + kernel);
+                }
+            }
+            if (in.spatialRank() == 1) {
+                k = new int[] {1, k[0]};
+                s = new int[] {1, s[0]};
+                p = new int[] {0, p[0]};
+            }
+            return ConvGeometry.of(type(), in, in.channels(), k, s, p, new int[] {1, 1}, in.channels());
+        }
+    }
+
+    /** {@code {"type":"global_avg_pool"}}: the mean over all positions per channel, [C, H, W] → [C, 1, 1] (nn.AdaptiveAvgPool2d(1)). */
+    record GlobalAvgPool() implements LayerSpec {
+        @Override public String type() { return "global_avg_pool"; }
+
+        @Override
+        public TensorShape outShape(TensorShape in) {
+            if (in.isFlat()) {
+                throw new IllegalArgumentException("global_avg_pool layer needs samples of shape [C, L] or [C, H, W] but gets "
+                        + in);
+            }
+            return in.rank() == 3 ? TensorShape.of(in.channels(), 1, 1) : TensorShape.of(in.channels(), 1);
+        }
+    }
+
+    /** {@code {"type":"flatten"}}: [C, H, W] → [C·H·W] (nn.Flatten); the numbers do not move. */
+    record Flatten() implements LayerSpec {
+        @Override public String type() { return "flatten"; }
+
+        @Override public TensorShape outShape(TensorShape in) { return TensorShape.of(in.size()); }
+    }
+
+    /** Validation of window fields (one value per spatial axis, or one for all). */
+    final class Windows {
+        private Windows() {}
+
+        static List<Integer> check(List<Integer> values, int maxAxes, String where, String field, int min) {
+            if (values == null || values.isEmpty() || values.size() > maxAxes) {
+                throw new IllegalArgumentException(where + ": \"" + field + "\" must be an integer"
+                        + (maxAxes > 1 ? " or a list of " + maxAxes : "") + ", got " + values);
+            }
+            for (Integer v : values) {
+                if (v == null || v < min) {
+                    throw new IllegalArgumentException(where + ": \"" + field + "\" must be >= " + min + ", got " + values);
+                }
+            }
+            return List.copyOf(values);
+        }
+
+        /** The values for {@code axes} spatial axes: a single value repeats. */
+        static int[] axes(List<Integer> values, int axes) {
+            int[] out = new int[axes];
+            for (int a = 0; a < axes; a++) {
+                out[a] = values.get(values.size() == 1 ? 0 : a);
+            }
+            return out;
+        }
+
+        static int[] axes(List<Integer> values, int axes, String where, String field) {
+            if (values.size() != 1 && values.size() != axes) {
+                throw new IllegalArgumentException(where + ": \"" + field + "\" has " + values.size()
+                        + " values but the input has " + axes + " spatial axis(es)");
+            }
+            return axes(values, axes);
+        }
+    }
 }

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * A feed-forward network with its parameters, in one precision. Inputs are
- * {@code input_dim x N} matrices (one column per sample); outputs {@code O x N}.
+ * {@code input_dim x N} matrices (one column per sample; a C x H x W sample flattened in C
+ * order, see {@link TensorShape}); outputs {@code O x N}.
  * Forward, JVP and VJP are with respect to the parameters (the NTK's variables).
  */
 public final class Network {
@@ -33,6 +34,11 @@ public final class Network {
 
     public List<Layer> layers() {
         return layers;
+    }
+
+    /** The layers with trainable parameters, in order. */
+    public List<ParameterLayer> parameterLayers() {
+        return layers.stream().filter(ParameterLayer.class::isInstance).map(ParameterLayer.class::cast).toList();
     }
 
     public List<DenseLayer> denseLayers() {
@@ -123,8 +129,8 @@ public final class Network {
             List<Matrix> cot = backpropagate(trace, cotangent, 1);
             Matrix grad = Matrix.zeros(precision, paramCount, 1);
             for (int l = 0; l < layers.size(); l++) {
-                if (layers.get(l) instanceof DenseLayer dense) {
-                    dense.parameterVjp(trace.inputOf(l), cot.get(l), grad);
+                if (layers.get(l) instanceof ParameterLayer layer) {
+                    layer.parameterVjp(trace.inputOf(l), cot.get(l), grad);
                 }
             }
             closeAll(cot, cotangent);
@@ -148,8 +154,8 @@ public final class Network {
     public void parameterCotangents(ForwardTrace trace, List<Matrix> cotangents, int group, Matrix target,
                                     int targetColumn) {
         for (int l = 0; l < layers.size(); l++) {
-            if (layers.get(l) instanceof DenseLayer dense) {
-                dense.parameterCotangents(trace.inputOf(l), cotangents.get(l), group, target, targetColumn);
+            if (layers.get(l) instanceof ParameterLayer layer) {
+                layer.parameterCotangents(trace.inputOf(l), cotangents.get(l), group, target, targetColumn);
             }
         }
     }

@@ -1,39 +1,54 @@
 package io.ntkstream.ntk;
 
+import io.ntkstream.network.ConvGeometry;
+import io.ntkstream.network.ConvLayer;
 import io.ntkstream.network.DenseLayer;
 import io.ntkstream.network.Layer;
 import io.ntkstream.network.Network;
+import io.ntkstream.network.PoolLayer;
 import java.util.List;
 
 /**
- * The sizes the cost and memory models need: per dense layer (fan_in, fan_out), all layer widths,
- * outputs O, parameters P and bytes per number.
+ * The sizes the cost and memory models need: per dense layer (fan_in, fan_out), per convolution
+ * its geometry, all layer widths, outputs O, parameters P and bytes per number.
  */
-public record NetworkShape(List<int[]> denseFans, long activationsPerSample, int outputs, long params, int bytes) {
+public record NetworkShape(List<int[]> denseFans, List<ConvGeometry> convs, long activationsPerSample, int outputs,
+                           long params, int bytes, double macsPerSample) {
 
     public static NetworkShape of(Network network) {
         List<int[]> fans = network.denseLayers().stream().map(d -> new int[] {d.inDim(), d.outDim()}).toList();
+        List<ConvGeometry> convs = network.layers().stream().filter(ConvLayer.class::isInstance)
+                .map(l -> ((ConvLayer) l).geometry()).toList();
         long acts = network.inputDim();
+        double macs = 0;
         for (Layer l : network.layers()) {
             acts += l.outDim();
+            if (l instanceof DenseLayer d) {
+                macs += (double) d.inDim() * d.outDim();
+            } else if (l instanceof ConvLayer c) {
+                ConvGeometry g = c.geometry();
+                macs += (double) g.outChannels() * g.patchSize() * g.outPositions();
+            } else if (l instanceof PoolLayer p) {
+                macs += (double) p.outDim() * p.geometry().kernelH() * p.geometry().kernelW();
+            }
         }
-        return new NetworkShape(fans, acts, network.outputDim(), network.paramCount(), network.precision().bytes());
+        return new NetworkShape(fans, convs, acts, network.outputDim(), network.paramCount(),
+                network.precision().bytes(), macs);
     }
 
-    /** Σ_l fan_in·fan_out: the multiply-adds of one forward pass per sample. */
+    /** Σ_l fan_in·fan_out over dense layers, C_out·patch·positions over convolutions: the multiply-adds of one forward pass per sample. */
+    @Override
     public double macsPerSample() {
-        double s = 0;
-        for (int[] f : denseFans) {
-            s += (double) f[0] * f[1];
-        }
-        return s;
+        return macsPerSample;
     }
 
+    /** Numbers per sample entering the parameterized layers (their stored inputs). */
     public long sumFanIn() {
-        return denseFans.stream().mapToLong(f -> f[0]).sum();
+        return denseFans.stream().mapToLong(f -> f[0]).sum() + convs.stream().mapToLong(ConvGeometry::inSize).sum();
     }
 
+    /** Numbers per sample and cotangent leaving the parameterized layers (their stored cotangents). */
     public long sumFanOut() {
-        return denseFans.stream().mapToLong(f -> f[1]).sum();
+        return denseFans.stream().mapToLong(f -> f[1]).sum() + convs.stream().mapToLong(ConvGeometry::outSize).sum();
     }
 }

@@ -1,6 +1,8 @@
 package io.ntkstream.ntk;
 
 import io.ntkstream.linalg.Matrix;
+import io.ntkstream.network.ConvGeometry;
+import io.ntkstream.network.ConvLayer;
 import io.ntkstream.network.DenseLayer;
 import io.ntkstream.network.ForwardTrace;
 import io.ntkstream.network.Layer;
@@ -14,7 +16,10 @@ import java.util.Map;
  * {@link StructureRule} from per-sample activations and cotangents — never the Jacobian.
  */
 public final class StructuredNtk implements NtkAlgorithm {
-    private static final Map<Class<? extends Layer>, StructureRule> RULES = Map.of(DenseLayer.class, new DenseRule());
+    /** One rule per parameterized layer kind; kinds without parameters only transform cotangents. */
+    private static final Map<Class<? extends Layer>, StructureRule> RULES = Map.of(
+            DenseLayer.class, new DenseRule(),
+            ConvLayer.class, new ConvRule());
 
     @Override
     public NtkMethod method() {
@@ -82,10 +87,17 @@ public final class StructuredNtk implements NtkAlgorithm {
     @Override
     public long blockBytes(NetworkShape s, NtkMode mode, int b1, int b2) {
         int g = mode.cotangentsPerSample(s.outputs());
-        // features: inputs + cotangents of every dense layer, plus the forward trace while computing
+        // features: inputs + cotangents of every parameterized layer, plus the forward trace while computing
         long perSample = (s.sumFanIn() + (long) g * s.sumFanOut() + s.activationsPerSample() + (long) g * s.activationsPerSample()) * s.bytes();
         long gram = (long) b1 * b2 * (1 + (long) (mode == NtkMode.FULL ? g * g : 1)) * s.bytes();
-        return perSample * (b1 + b2) + gram;
+        // a convolution's temporaries: weight gradients of both blocks, or one sample's patch Gram
+        long conv = 0;
+        for (ConvGeometry c : s.convs()) {
+            long gradients = (long) (b1 + b2) * g * c.patchSize() * c.outChannels();
+            long patches = (long) c.patchSize() * c.outPositions() * (b2 + 1) + (long) c.outPositions() * c.outPositions() * b2;
+            conv = Math.max(conv, Math.max(gradients, patches) * s.bytes());
+        }
+        return perSample * (b1 + b2) + gram + conv;
     }
 
     @Override
@@ -97,6 +109,10 @@ public final class StructuredNtk implements NtkAlgorithm {
         for (int[] f : s.denseFans()) {
             perPair += 2.0 * f[0] + 2.0 * (mode == NtkMode.FULL ? (double) g * g : g) * f[1];
         }
-        return passes + perPair * n1 * n2;
+        double conv = 0;
+        for (ConvGeometry c : s.convs()) {
+            conv += ConvRule.flops(c, g, mode, n1, n2);
+        }
+        return passes + perPair * n1 * n2 + conv;
     }
 }

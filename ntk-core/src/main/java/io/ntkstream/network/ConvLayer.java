@@ -1,0 +1,312 @@
+package io.ntkstream.network;
+
+import io.ntkstream.data.DType;
+import io.ntkstream.linalg.Matrix;
+import io.ntkstream.linalg.Precision;
+import io.ntkstream.network.checkpoint.NamedTensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * A 1-D or 2-D convolution, PyTorch {@code nn.Conv1d/2d}: z = s_w·(W ⋆ a) + s_b·b with W
+ * (out x in/groups x kh x kw), b (out); s_w = σ_w/√fan_in in NTK parametrization, fan_in =
+ * in·kh·kw/groups ({@link ConvGeometry#patchSize()}). Samples are columns, C x H x W in C order.
+ *
+ * <p>Computed as GEMMs on patches ("im2col"): for channel group g, output channel rows =
+ * W_g (out/groups x patch) · patches (patch x positions). The weight of group g is therefore kept
+ * as an out/groups x patch matrix, and the flat parameter vector stores it that way: group by
+ * group, each column-major (entry (j, k) of group g at g·(out/groups)·patch + k·(out/groups) + j),
+ * then b. For groups = 1 this is the dense layer's layout with in = patch.
+ */
+public record ConvLayer(int index, ConvGeometry geometry, Matrix weight, double[] bias, double weightScale,
+                        double biasScale, int paramOffset) implements ParameterLayer {
+    /** Numbers of patches built at once (bounds the temporary memory of one GEMM). */
+    private static final long CHUNK_VALUES = 1L << 21;
+
+    /**
+     * @param weight out/groups x (groups·patch), group g in columns [g·patch, (g+1)·patch)
+     */
+    public ConvLayer {
+        int rows = geometry.outChannelsPerGroup();
+        int cols = geometry.groups() * geometry.patchSize();
+        if (weight.rows() != rows || weight.cols() != cols) {
+            throw new IllegalArgumentException("conv layer " + index + ": weight matrix must be " + rows + "x" + cols
+                    + ", got " + weight.rows() + "x" + weight.cols());
+        }
+        if (bias != null && bias.length != geometry.outChannels()) {
+            throw new IllegalArgumentException("conv layer " + index + ": bias must have " + geometry.outChannels()
+                    + " values, got " + bias.length);
+        }
+    }
+
+    /** The weight matrix from a PyTorch tensor's row-major values (out x in/groups x kh x kw). */
+    public static Matrix weightFromTorch(Precision precision, ConvGeometry g, double[] values) {
+        int co = g.outChannelsPerGroup();
+        int k = g.patchSize();
+        double[] colMajor = new double[values.length];
+        for (int group = 0; group < g.groups(); group++) {
+            for (int j = 0; j < co; j++) {
+                for (int i = 0; i < k; i++) {
+                    colMajor[group * co * k + i * co + j] = values[(group * co + j) * k + i];
+                }
+            }
+        }
+        return Matrix.fromColumnMajor(precision, co, g.groups() * k, colMajor);
+    }
+
+    /** The PyTorch shape of the weight: [out, in/groups, k] (1-D) or [out, in/groups, kh, kw] (2-D). */
+    public static int[] torchWeightShape(ConvGeometry g) {
+        return g.inShape().spatialRank() == 1
+                ? new int[] {g.outChannels(), g.inChannelsPerGroup(), g.kernelW()}
+                : new int[] {g.outChannels(), g.inChannelsPerGroup(), g.kernelH(), g.kernelW()};
+    }
+
+    @Override public boolean hasBias() { return bias != null; }
+
+    @Override public int inDim() { return geometry.inSize(); }
+
+    @Override public int outDim() { return geometry.outSize(); }
+
+    public int weightCount() {
+        return geometry.outChannels() * geometry.patchSize();
+    }
+
+    @Override
+    public int paramCount() {
+        return weightCount() + (hasBias() ? geometry.outChannels() : 0);
+    }
+
+    private Matrix groupWeight(int group) {
+        int k = geometry.patchSize();
+        return weight.columns(group * k, (group + 1) * k);
+    }
+
+    @Override
+    public Matrix forward(Matrix input) {
+        int n = input.cols();
+        double[] y = new double[Math.multiplyExact(outDim(), n)];
+        convolve(input.toColumnMajor(), n, input.precision(), weightScale, y);
+        if (hasBias()) {
+            addBias(y, 0, n, bias, biasScale);
+        }
+        return Matrix.fromColumnMajor(input.precision(), outDim(), n, y);
+    }
+
+    /** y[:, c] += alpha·(W ⋆ x[:, c]) for every column c of x. */
+    private void convolve(double[] x, int columns, Precision precision, double alpha, double[] y) {
+        int[] src = geometry.sourceIndex();
+        int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
+        int k = geometry.patchSize();
+        int positions = geometry.outPositions();
+        for (int s0 = 0; s0 < columns; s0 += chunk) {
+            int s1 = Math.min(columns, s0 + chunk);
+            for (int g = 0; g < geometry.groups(); g++) {
+                try (Matrix p = Matrix.fromColumnMajor(precision, k, (s1 - s0) * positions,
+                        geometry.patches(x, s0, s1, g, src));
+                     Matrix z = Matrix.multiply(groupWeight(g), false, p, false, alpha)) {
+                    geometry.scatterOutputs(z.toColumnMajor(), 1.0, y, s0, s0, s1, g);
+                }
+            }
+        }
+    }
+
+    private void addBias(double[] y, int c0, int c1, double[] b, double scale) {
+        int positions = geometry.outPositions();
+        for (int c = c0; c < c1; c++) {
+            for (int ch = 0; ch < geometry.outChannels(); ch++) {
+                double v = scale * b[ch];
+                int base = c * outDim() + ch * positions;
+                for (int q = 0; q < positions; q++) {
+                    y[base + q] += v;
+                }
+            }
+        }
+    }
+
+    /** ∂L/∂a = s_w·Wᵀ ⋆ᵀ ∂L/∂z: patch cotangents Wᵀ·δ, added back onto the positions they read. */
+    @Override
+    public Matrix backward(Matrix outputCotangent, Matrix input, int group) {
+        int columns = outputCotangent.cols();
+        double[] d = outputCotangent.toColumnMajor();
+        double[] result = new double[Math.multiplyExact(inDim(), columns)];
+        int[] src = geometry.sourceIndex();
+        int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
+        int positions = geometry.outPositions();
+        for (int c0 = 0; c0 < columns; c0 += chunk) {
+            int c1 = Math.min(columns, c0 + chunk);
+            for (int g = 0; g < geometry.groups(); g++) {
+                try (Matrix dz = Matrix.fromColumnMajor(outputCotangent.precision(), geometry.outChannelsPerGroup(),
+                        (c1 - c0) * positions, geometry.gatherOutputs(d, c0, c1, g));
+                     Matrix dp = Matrix.multiply(groupWeight(g), true, dz, false, weightScale)) {
+                    geometry.addPatches(dp.toColumnMajor(), result, c0, c1, g, src);
+                }
+            }
+        }
+        return Matrix.fromColumnMajor(outputCotangent.precision(), inDim(), columns, result);
+    }
+
+    /** ż = s_w·(W ⋆ ȧ + Ẇ ⋆ a) + s_b·ḃ for each of the T directions (column t·N + n). */
+    @Override
+    public Matrix jvp(Matrix input, Matrix inputTangent, Matrix paramTangents, int directions) {
+        int n = input.cols();
+        double[] y = new double[Math.multiplyExact(outDim(), directions * n)];
+        if (inputTangent != null) {
+            convolve(inputTangent.toColumnMajor(), inputTangent.cols(), input.precision(), weightScale, y);
+        }
+        if (paramTangents != null) {
+            double[] x = input.toColumnMajor();
+            int[] src = geometry.sourceIndex();
+            int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
+            int k = geometry.patchSize();
+            int co = geometry.outChannelsPerGroup();
+            int positions = geometry.outPositions();
+            for (int s0 = 0; s0 < n; s0 += chunk) {
+                int s1 = Math.min(n, s0 + chunk);
+                for (int g = 0; g < geometry.groups(); g++) {
+                    try (Matrix p = Matrix.fromColumnMajor(paramTangents.precision(), k, (s1 - s0) * positions,
+                            geometry.patches(x, s0, s1, g, src))) {
+                        for (int t = 0; t < directions; t++) {
+                            Matrix wt = paramTangents.columns(t, t + 1).block(paramOffset + (long) g * co * k, co, k);
+                            try (Matrix z = Matrix.multiply(wt, false, p, false, weightScale)) {
+                                geometry.scatterOutputs(z.toColumnMajor(), 1.0, y, t * n + s0, s0, s1, g);
+                            }
+                        }
+                    }
+                }
+            }
+            if (hasBias()) {
+                double[] b = new double[geometry.outChannels()];
+                for (int t = 0; t < directions; t++) {
+                    Matrix column = paramTangents.columns(t, t + 1);
+                    for (int c = 0; c < b.length; c++) {
+                        b[c] = column.getLinear(paramOffset + weightCount() + c);
+                    }
+                    addBias(y, t * n, (t + 1) * n, b, biasScale);
+                }
+            }
+        }
+        return Matrix.fromColumnMajor(input.precision(), outDim(), directions * n, y);
+    }
+
+    /**
+     * Per cotangent column c (sample c / group): ∂/∂W_g = s_w·δ_g·patchesᵀ (out/groups x patch,
+     * summed over positions) and ∂/∂b = s_b·Σ_positions δ.
+     */
+    @Override
+    public void parameterCotangents(Matrix input, Matrix cotangent, int group, Matrix target, int targetColumn) {
+        double[] x = input.toColumnMajor();
+        double[] d = cotangent.toColumnMajor();
+        int[] src = geometry.sourceIndex();
+        int k = geometry.patchSize();
+        int co = geometry.outChannelsPerGroup();
+        int positions = geometry.outPositions();
+        int out = outDim();
+        IntStream.range(0, input.cols()).parallel().forEach(s -> {
+            double[][] patches = new double[geometry.groups()][];
+            for (int g = 0; g < geometry.groups(); g++) {
+                patches[g] = geometry.patches(x, s, s + 1, g, src);
+            }
+            double[] row = new double[k];
+            for (int kk = 0; kk < group; kk++) {
+                int c = s * group + kk;
+                double[] column = new double[paramCount()];
+                for (int g = 0; g < geometry.groups(); g++) {
+                    double[] p = patches[g];
+                    for (int j = 0; j < co; j++) {
+                        int dBase = c * out + (g * co + j) * positions;
+                        Arrays.fill(row, 0.0);
+                        double sum = 0;
+                        for (int q = 0; q < positions; q++) {
+                            double dq = d[dBase + q];
+                            sum += dq;
+                            if (dq != 0.0) {
+                                int pBase = q * k;
+                                for (int i = 0; i < k; i++) {
+                                    row[i] += dq * p[pBase + i];
+                                }
+                            }
+                        }
+                        int wBase = g * co * k + j;
+                        for (int i = 0; i < k; i++) {
+                            column[wBase + i * co] = weightScale * row[i];
+                        }
+                        if (hasBias()) {
+                            column[weightCount() + g * co + j] = biasScale * sum;
+                        }
+                    }
+                }
+                target.setColumnSegment(targetColumn + c, paramOffset, column);
+            }
+        });
+    }
+
+    /** Σ over cotangent columns: ∂/∂W_g = s_w·δ_g·patchesᵀ as one GEMM per chunk of samples. */
+    @Override
+    public void parameterVjp(Matrix input, Matrix cotangent, Matrix target) {
+        int n = input.cols();
+        double[] x = input.toColumnMajor();
+        double[] d = cotangent.toColumnMajor();
+        int[] src = geometry.sourceIndex();
+        int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
+        int k = geometry.patchSize();
+        int co = geometry.outChannelsPerGroup();
+        int positions = geometry.outPositions();
+        for (int g = 0; g < geometry.groups(); g++) {
+            Matrix gradW = target.block(paramOffset + (long) g * co * k, co, k);
+            for (int s0 = 0; s0 < n; s0 += chunk) {
+                int s1 = Math.min(n, s0 + chunk);
+                try (Matrix p = Matrix.fromColumnMajor(target.precision(), k, (s1 - s0) * positions,
+                        geometry.patches(x, s0, s1, g, src));
+                     Matrix dz = Matrix.fromColumnMajor(target.precision(), co, (s1 - s0) * positions,
+                             geometry.gatherOutputs(d, s0, s1, g))) {
+                    Matrix.gemm(dz, false, p, true, weightScale, s0 == 0 ? 0.0 : 1.0, gradW);
+                }
+            }
+        }
+        if (hasBias()) {
+            for (int ch = 0; ch < geometry.outChannels(); ch++) {
+                double s = 0;
+                for (int c = 0; c < n; c++) {
+                    int base = c * outDim() + ch * positions;
+                    for (int q = 0; q < positions; q++) {
+                        s += d[base + q];
+                    }
+                }
+                target.setLinear(paramOffset + (long) weightCount() + ch, biasScale * s);
+            }
+        }
+    }
+
+    @Override
+    public void writeParameters(double[] flat) {
+        double[] w = weight.toColumnMajor();
+        System.arraycopy(w, 0, flat, paramOffset, w.length);
+        if (hasBias()) {
+            System.arraycopy(bias, 0, flat, paramOffset + weightCount(), bias.length);
+        }
+    }
+
+    /** {@code "{i}.weight"} (out x in/groups x [kh x] kw) and {@code "{i}.bias"} (out). */
+    @Override
+    public List<NamedTensor> tensors(double[] flat) {
+        int co = geometry.outChannelsPerGroup();
+        int k = geometry.patchSize();
+        double[] w = new double[weightCount()];
+        for (int g = 0; g < geometry.groups(); g++) {
+            for (int j = 0; j < co; j++) {
+                for (int i = 0; i < k; i++) {
+                    w[(g * co + j) * k + i] = flat[paramOffset + g * co * k + i * co + j];
+                }
+            }
+        }
+        List<NamedTensor> out = new ArrayList<>();
+        out.add(new NamedTensor(Networks.weightName(index), torchWeightShape(geometry), w, DType.FLOAT64));
+        if (hasBias()) {
+            double[] b = Arrays.copyOfRange(flat, paramOffset + weightCount(), paramOffset + paramCount());
+            out.add(new NamedTensor(Networks.biasName(index), new int[] {geometry.outChannels()}, b, DType.FLOAT64));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,231 @@
+package io.ntkstream.ntk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ntkstream.linalg.Matrix;
+import io.ntkstream.linalg.Precision;
+import io.ntkstream.network.Architecture;
+import io.ntkstream.network.ConvLayer;
+import io.ntkstream.network.Layer;
+import io.ntkstream.network.Network;
+import io.ntkstream.network.Networks;
+import io.ntkstream.network.ParameterLayer;
+import io.ntkstream.network.TestNetworks;
+import java.util.stream.Stream;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The NTK methods on small convolutional networks, float64. Independent references: Θ from a
+ * Jacobian built by forward-mode JVPs along every parameter basis vector (no reverse mode, no
+ * structure; {@link NtkMethodsAgreementTest#referenceFull}), to 1e-10; and Θ from a Jacobian of
+ * central finite differences of the forward pass, to 1e-6 (the differences' own error).
+ */
+class ConvNtkTest {
+
+    /** The brief's small CNN: conv2d-relu-avg_pool-conv2d-relu-global_avg_pool-flatten-dense. */
+    static final String SMALL_CNN = """
+            {"input_shape":[2,6,6],"parametrization":"ntk","sigma_w":1.4,"sigma_b":0.3,"layers":[
+             {"type":"conv2d","out":3,"kernel":3,"padding":1},{"type":"relu"},{"type":"avg_pool","kernel":2},
+             {"type":"conv2d","out":4,"kernel":3,"padding":1},{"type":"relu"},{"type":"global_avg_pool"},
+             {"type":"flatten"},{"type":"dense","out":2}]}""";
+
+    /** Every other kind and option: conv1d with stride/dilation/groups, max_pool, no-bias conv, standard parametrization. */
+    static final String CONV1D_NET = """
+            {"input_shape":[2,11],"parametrization":"standard","sigma_w":1.2,"sigma_b":0.2,"layers":[
+             {"type":"conv1d","out":4,"kernel":3,"stride":2,"padding":2,"dilation":2},{"type":"tanh"},
+             {"type":"max_pool","kernel":2,"padding":1},
+             {"type":"conv1d","out":4,"kernel":2,"groups":2,"bias":false},{"type":"gelu"},
+             {"type":"flatten"},{"type":"dense","out":3}]}""";
+
+    /** Strided, depthwise (groups = channels) and dilated 2-D convolutions, max and average pooling, no dense layer. */
+    static final String DEPTHWISE_NET = """
+            {"input_shape":[3,7,6],"parametrization":"ntk","sigma_w":1.3,"sigma_b":0.5,"layers":[
+             {"type":"conv2d","out":3,"kernel":[3,2],"groups":3,"stride":[2,1],"padding":1},{"type":"erf"},
+             {"type":"max_pool","kernel":[2,3],"stride":1},
+             {"type":"conv2d","out":2,"kernel":2,"dilation":[1,2],"padding":[0,1]},{"type":"relu"},
+             {"type":"avg_pool","kernel":2,"stride":1,"padding":1},{"type":"flatten"}]}""";
+
+    static Stream<Arguments> networks() {
+        return Stream.of(Arguments.of("small CNN", SMALL_CNN), Arguments.of("conv1d net", CONV1D_NET),
+                Arguments.of("depthwise net", DEPTHWISE_NET));
+    }
+
+    private static Network network(String json) {
+        return Networks.random(Architecture.parse(json), 17, Precision.FLOAT64);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("networks")
+    void everyMethodAndModeMatchesForwardModeJacobian(String name, String json) {
+        Network net = network(json);
+        Matrix x1 = TestNetworks.inputs(net.inputDim(), 4, 1, Precision.FLOAT64);
+        Matrix x2 = TestNetworks.inputs(net.inputDim(), 3, 2, Precision.FLOAT64);
+        double[][][][] reference = NtkMethodsAgreementTest.referenceFull(net, x1, x2);
+        double[][][][] symmetricReference = NtkMethodsAgreementTest.referenceFull(net, x1, x1);
+        for (NtkMode mode : NtkMode.values()) {
+            for (NtkMethod method : NtkMethod.values()) {
+                KernelBlock k = new EmpiricalNtk(net, mode, method).compute(x1, x2);
+                NtkMethodsAgreementTest.assertMatches(k, reference, mode, net.outputDim(), name + " " + method + " " + mode);
+                KernelBlock s = new EmpiricalNtk(net, mode, method).compute(x1);
+                NtkMethodsAgreementTest.assertMatches(s, symmetricReference, mode, net.outputDim(),
+                        name + " " + method + " " + mode + " symmetric");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("networks")
+    void jacobianContractionMatchesFiniteDifferenceJacobian(String name, String json) {
+        Network net = network(json);
+        Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 3, Precision.FLOAT64);
+        Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 4, Precision.FLOAT64);
+        double[][][] j1 = finiteDifferenceJacobian(net, x1);
+        double[][][] j2 = finiteDifferenceJacobian(net, x2);
+        int o = net.outputDim();
+        KernelBlock k = new EmpiricalNtk(net, NtkMode.FULL, NtkMethod.JACOBIAN).compute(x1, x2);
+        KernelBlock structured = new EmpiricalNtk(net, NtkMode.FULL, NtkMethod.STRUCTURED).compute(x1, x2);
+        for (int i = 0; i < x1.cols(); i++) {
+            for (int j = 0; j < x2.cols(); j++) {
+                for (int a = 0; a < o; a++) {
+                    for (int b = 0; b < o; b++) {
+                        double fd = 0;
+                        for (int p = 0; p < net.paramCount(); p++) {
+                            fd += j1[i][a][p] * j2[j][b][p];
+                        }
+                        Offset<Double> tol = Offset.offset(1e-6 * Math.max(1.0, Math.abs(fd)));
+                        assertThat(k.get(i, j, a * o + b)).as("%s jacobian [%d,%d,%d,%d]", name, i, j, a, b)
+                                .isCloseTo(fd, tol);
+                        assertThat(structured.get(i, j, a * o + b)).as("%s structured [%d,%d,%d,%d]", name, i, j, a, b)
+                                .isCloseTo(fd, tol);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Both contractions of the convolution rule, forced, against the layer's own share of the forward-mode Θ. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("networks")
+    void bothConvolutionContractionsMatchTheLayersShare(String name, String json) {
+        Network net = network(json);
+        Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 5, Precision.FLOAT64);
+        Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 6, Precision.FLOAT64);
+        double[][][] j1 = NtkMethodsAgreementTest.forwardModeJacobian(net, x1);
+        double[][][] j2 = NtkMethodsAgreementTest.forwardModeJacobian(net, x2);
+        int o = net.outputDim();
+        for (NtkMode mode : NtkMode.values()) {
+            NtkFeatures f1 = StructuredNtk.features(net, mode, x1);
+            NtkFeatures f2 = StructuredNtk.features(net, mode, x2);
+            for (int l = 0; l < f1.layers().size(); l++) {
+                Layer layer = f1.layers().get(l).layer();
+                if (!(layer instanceof ConvLayer conv)) {
+                    continue;
+                }
+                double[][][][] share = new double[x1.cols()][x2.cols()][o][o];
+                for (int i = 0; i < x1.cols(); i++)
+                    for (int j = 0; j < x2.cols(); j++)
+                        for (int a = 0; a < o; a++)
+                            for (int b = 0; b < o; b++)
+                                for (int p = conv.paramOffset(); p < conv.paramOffset() + conv.paramCount(); p++)
+                                    share[i][j][a][b] += j1[i][a][p] * j2[j][b][p];
+                for (ConvRule.Contraction how : ConvRule.Contraction.values()) {
+                    KernelBlock k = KernelBlock.zeros(x1.cols(), x2.cols(), mode.valuesPerPair(o));
+                    new ConvRule(how).accumulate(f1.layers().get(l), f2.layers().get(l), mode, o, k);
+                    NtkMethodsAgreementTest.assertMatches(k, share, mode, o, name + " layer " + conv.index() + " " + how + " " + mode);
+                    KernelBlock self = KernelBlock.zeros(x1.cols(), x1.cols(), mode.valuesPerPair(o));
+                    new ConvRule(how).accumulate(f1.layers().get(l), f1.layers().get(l), mode, o, self);
+                    KernelBlock viaAuto = KernelBlock.zeros(x1.cols(), x1.cols(), mode.valuesPerPair(o));
+                    new ConvRule().accumulate(f1.layers().get(l), f1.layers().get(l), mode, o, viaAuto);
+                    for (int v = 0; v < self.values().length; v++) {
+                        assertThat(self.values()[v]).isCloseTo(viaAuto.values()[v], Offset.offset(1e-10 * (1 + Math.abs(viaAuto.values()[v]))));
+                    }
+                }
+            }
+            f1.close();
+            f2.close();
+        }
+    }
+
+    /** The streaming path (per-sample features, then kernel rows from them) on a CNN. */
+    @Test
+    void featureKernelOfACnnMatchesTheJacobianMethod() {
+        Network net = network(SMALL_CNN);
+        Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 8, Precision.FLOAT64);
+        Matrix x2 = TestNetworks.inputs(net.inputDim(), 4, 9, Precision.FLOAT64);
+        for (NtkMode mode : new NtkMode[] {NtkMode.TRACE, NtkMode.PSEUDO}) {
+            io.ntkstream.kernel.EmpiricalNtkKernel kernel = new io.ntkstream.kernel.EmpiricalNtkKernel(net, mode);
+            double[] cross = kernel.cross(kernel.featurize(x1), kernel.featurize(x2));
+            KernelBlock reference = new EmpiricalNtk(net, mode, NtkMethod.JACOBIAN).compute(x1, x2);
+            double scale = mode == NtkMode.TRACE ? 1.0 / net.outputDim() : 1.0;
+            for (int v = 0; v < cross.length; v++) {
+                assertThat(cross[v]).as("%s %d", mode, v)
+                        .isCloseTo(scale * reference.values()[v], Offset.offset(1e-10 * (1 + Math.abs(reference.values()[v]))));
+            }
+        }
+    }
+
+    /** float32 networks (the engine's usual precision) agree with float64 to float32 rounding. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("networks")
+    void float32MatchesFloat64(String name, String json) {
+        Architecture arch = Architecture.parse(json);
+        var tensors = Networks.randomTensors(arch, 17);
+        Network net64 = Networks.fromTensors(arch, tensors, Precision.FLOAT64);
+        Network net32 = Networks.fromTensors(arch, tensors, Precision.FLOAT32);
+        Matrix x = TestNetworks.inputs(net64.inputDim(), 4, 1, Precision.FLOAT64);
+        KernelBlock reference = new EmpiricalNtk(net64, NtkMode.FULL, NtkMethod.JACOBIAN).compute(x);
+        double scale = 0;
+        for (double v : reference.values()) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (NtkMethod method : new NtkMethod[] {NtkMethod.JACOBIAN, NtkMethod.NTVP, NtkMethod.STRUCTURED}) {
+            KernelBlock k = new EmpiricalNtk(net32, NtkMode.FULL, method).compute(x);
+            for (int v = 0; v < k.values().length; v++) {
+                assertThat(k.values()[v]).as("%s %s float32 [%d]", name, method, v)
+                        .isCloseTo(reference.values()[v], Offset.offset(1e-4 * scale));
+            }
+        }
+    }
+
+    @Test
+    void autoPicksAMethodForConvolutionalNetworks() {
+        Network net = network(SMALL_CNN);
+        for (NtkMode mode : NtkMode.values()) {
+            NtkPlan plan = new EmpiricalNtk(net, mode, NtkMethod.AUTO).plan(64, 64, true);
+            assertThat(plan.method()).isNotEqualTo(NtkMethod.AUTO);
+            assertThat(plan.estimatedFlops()).isPositive();
+        }
+        NetworkShape shape = NetworkShape.of(net);
+        assertThat(shape.convs()).hasSize(2);
+        // conv 2→3 (3x3 on 6x6, 36 positions) + conv 3→4 (3x3 on 3x3, 9 positions) + dense 4→2, plus the 2x2 pool
+        assertThat(shape.macsPerSample()).isEqualTo(3 * 18 * 36 + 4 * 27 * 9 + 4 * 2 + 3 * 9 * 4);
+        for (ParameterLayer l : net.parameterLayers()) {
+            assertThat(l.paramCount()).isPositive();
+        }
+    }
+
+    /** J[s][o][p] = (f_o(θ + εe_p; x_s) − f_o(θ − εe_p; x_s)) / 2ε. */
+    static double[][][] finiteDifferenceJacobian(Network net, Matrix x) {
+        double eps = 1e-6;
+        double[] theta = Networks.flatten(net);
+        double[][][] jac = new double[x.cols()][net.outputDim()][theta.length];
+        for (int p = 0; p < theta.length; p++) {
+            double[] plus = theta.clone();
+            double[] minus = theta.clone();
+            plus[p] += eps;
+            minus[p] -= eps;
+            Matrix fp = Networks.fromTensors(net.architecture(), Networks.toTensors(net, plus), Precision.FLOAT64).apply(x);
+            Matrix fm = Networks.fromTensors(net.architecture(), Networks.toTensors(net, minus), Precision.FLOAT64).apply(x);
+            for (int s = 0; s < x.cols(); s++) {
+                for (int o = 0; o < net.outputDim(); o++) {
+                    jac[s][o][p] = (fp.get(o, s) - fm.get(o, s)) / (2 * eps);
+                }
+            }
+        }
+        return jac;
+    }
+}
