@@ -28,18 +28,26 @@ final class Inputs {
     }
 
     /**
-     * Samples from a (N, D) .npy as a D x N matrix (one column per sample). A row-major (N, D)
-     * array is, element for element, the column-major D x N matrix: no copy of the layout.
+     * Samples from a (N, D) .npy — or (N, C, L) / (N, C, H, W) for convolutional networks, each sample
+     * flattened in C order as the network takes it — as a D x N matrix (one column per sample). A
+     * row-major (N, D) array is, element for element, the column-major D x N matrix: no copy.
      */
     static Matrix samples(Path file, int expectedDim, Precision precision, String option) {
         NdArray a = Npy.read(file);
-        if (a.shape().length != 2) {
-            throw new IllegalArgumentException(option + " " + file + ": expected a 2-D array (N, " + expectedDim
-                    + "), got shape " + Arrays.toString(a.shape()));
+        int[] shape = a.shape();
+        if (shape.length < 2 || shape.length > 4) {
+            throw new IllegalArgumentException(option + " " + file + ": expected an array (N, " + expectedDim
+                    + ") (or (N, C, L) / (N, C, H, W) with C·L or C·H·W = " + expectedDim + "), got shape "
+                    + Arrays.toString(shape));
         }
-        if (a.shape()[1] != expectedDim) {
+        long perSample = 1;
+        for (int k = 1; k < shape.length; k++) {
+            perSample *= shape[k];
+        }
+        if (perSample != expectedDim) {
             throw new IllegalArgumentException(option + " " + file + ": expected " + expectedDim
-                    + " features per sample (the architecture's input_dim), got shape " + Arrays.toString(a.shape()));
+                    + " features per sample (the architecture's input_dim" + (shape.length > 2 ? ", = the product of "
+                    + "the dimensions after N" : "") + "), got shape " + Arrays.toString(shape));
         }
         if (a.shape()[0] == 0) {
             throw new IllegalArgumentException(option + " " + file + ": holds no samples");
@@ -49,7 +57,7 @@ final class Inputs {
                 throw new IllegalArgumentException(option + " " + file + ": contains NaN or infinite values");
             }
         }
-        return Matrix.fromColumnMajor(precision, a.shape()[1], a.shape()[0], a.values());
+        return Matrix.fromColumnMajor(precision, expectedDim, shape[0], a.values());
     }
 
     /**

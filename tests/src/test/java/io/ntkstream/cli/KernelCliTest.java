@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -183,6 +184,41 @@ class KernelCliTest {
                 }
             }
         }
+    }
+
+    @Test
+    void convolutionalNetworksTakeNchwSamplesAsTheFlattenedRows() throws IOException {
+        Path arch = tmp.resolve("cnn.arch.json");
+        Files.writeString(arch, "{\"input_shape\": [2, 5, 5], \"parametrization\": \"ntk\", \"layers\": ["
+                + "{\"type\": \"conv2d\", \"out\": 3, \"kernel\": 3, \"padding\": 1}, {\"type\": \"relu\"},"
+                + "{\"type\": \"global_avg_pool\"}, {\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 2}]}");
+        Path params = tmp.resolve("cnn.safetensors");
+        Result init = run("init", "--arch", arch.toString(), "--seed", "5", "--out", params.toString());
+        assertThat(init.code()).as("init; stderr: %s", init.err()).isZero();
+        double[] x = new java.util.Random(9).doubles(4 * 2 * 5 * 5, -1, 1).toArray();
+        Path nchw = tmp.resolve("x-nchw.npy");
+        Path flat = tmp.resolve("x-flat.npy");
+        Npy.write(nchw, new int[] {4, 2, 5, 5}, x, io.ntkstream.data.DType.FLOAT64);
+        Npy.write(flat, new int[] {4, 50}, x, io.ntkstream.data.DType.FLOAT64);
+        double[][] kernels = new double[2][];
+        int i = 0;
+        for (Path in : List.of(nchw, flat)) {
+            Path out = tmp.resolve("k-" + i + ".npy");
+            Result r = run("kernel", "--arch", arch.toString(), "--params", params.toString(), "--x1", in.toString(),
+                    "--mode", "trace", "--dtype", "float64", "--out", out.toString(), "--quiet");
+            assertThat(r.code()).as("kernel on %s; stderr: %s", in, r.err()).isZero();
+            NdArray k = Npy.read(out);
+            assertThat(k.shape()).containsExactly(4, 4);
+            kernels[i++] = k.values();
+        }
+        assertThat(kernels[0]).containsExactly(kernels[1]);
+        // the right count of values in the wrong layout is still a mistake the message explains
+        Path wrong = tmp.resolve("x-wrong.npy");
+        Npy.write(wrong, new int[] {4, 2, 5, 6}, new double[4 * 60], io.ntkstream.data.DType.FLOAT64);
+        Result r = run("kernel", "--arch", arch.toString(), "--params", params.toString(), "--x1", wrong.toString(),
+                "--dtype", "float64", "--out", tmp.resolve("k-wrong.npy").toString(), "--quiet");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--x1").contains("expected 50 features per sample").contains("[4, 2, 5, 6]");
     }
 
     // ---------------------------------------------------------------- infinite
