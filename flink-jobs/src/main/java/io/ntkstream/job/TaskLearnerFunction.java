@@ -301,7 +301,7 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
                 poolIds.add(entries.get(i).getKey());
                 x[i] = entries.get(i).getValue().x;
             }
-            long seed = (e.task + "/" + requestId).hashCode(); // deterministic, so a replay picks the same
+            long seed = pickSeed(e.task, requestId); // deterministic, so a replay picks the same
             try (Pool pool = Pool.of(kernel, poolIds, x)) {
                 Query q = QueryStrategy.of(kind, seed).query(learner, pool, Math.min(count, pool.size()));
                 ids.addAll(q.ids());
@@ -310,6 +310,14 @@ public class TaskLearnerFunction extends KeyedBroadcastProcessFunction<String, T
         }
         out.collect(new OutputRecord(topics.picks(), e.task, OutputFormats.picks(e.task, requestId, ids, scores,
                 learner.size(), model.version, kind.cliName(), entries.size())));
+    }
+
+    /**
+     * The seed of a pick request's strategy (only {@code random} uses it): a function of the task and the
+     * request id alone, so the same request on the same state picks the same candidates, also in a replay.
+     */
+    public static long pickSeed(String task, String requestId) {
+        return (task + "/" + requestId).hashCode();
     }
 
     /**
