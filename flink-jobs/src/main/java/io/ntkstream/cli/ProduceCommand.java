@@ -32,21 +32,25 @@ import picocli.CommandLine.Option;
             "  queries  {\"task\",\"id\",\"x\":[...]}   answered on the predictions topic",
             "Row i gets the id <--ids-prefix><--first-id + i>; a sample whose id is in the task's pool answers",
             "that pool candidate (so label picked candidates with the pool's prefix, e.g. --ids-prefix u-).",
-            "The record kind follows from the topic name (…samples, …pool, …queries) or --kind.",
-            "Prints one JSON line: records sent, seconds, rate."})
+            "Or one pick request on the control topic (no --x):",
+            "  control  {\"task\",\"id\",\"pick\":N,\"strategy\":S}   --pick N [--strategy S] [--id ID];",
+            "           answered on the picks topic with the N pool candidates to label next",
+            "The record kind follows from the topic name (…samples, …pool, …queries, …control) or --kind.",
+            "Prints one JSON line: records sent, seconds, rate (control: the request's id)."})
 final class ProduceCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--topic", required = true, description = "Topic: ntk.samples | ntk.pool | ntk.queries (or a renamed one with --kind).")
+    @Option(names = "--topic", required = true, description = "Topic: ntk.samples | ntk.pool | ntk.queries | ntk.control "
+            + "(or a renamed one with --kind).")
     String topic;
 
-    @Option(names = "--kind", description = "samples | pool | queries (default: from the topic name).")
+    @Option(names = "--kind", description = "samples | pool | queries | control (default: from the topic name).")
     String kind;
 
     @Option(names = "--task", required = true, description = "The task every record belongs to.")
     String task;
 
-    @Option(names = "--x", required = true, description = "Inputs, float .npy (N, input_dim).")
+    @Option(names = "--x", description = "Inputs, float .npy (N, input_dim); samples, pool and queries.")
     Path x;
 
     @Option(names = "--y", description = "Samples only: regression targets, float .npy (N, O) or (N,).")
@@ -64,6 +68,17 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--rate", description = "At most this many records per second (default: as fast as possible).")
     Double rate;
 
+    @Option(names = "--pick", paramLabel = "N", description = "Control only: how many pool candidates to pick (>= 1; the "
+            + "job's limits.max-pick caps it, 1000 by default).")
+    Integer pick;
+
+    @Option(names = "--strategy", description = "Control only: lookahead | expected | variance | margin | entropy | random "
+            + "(default: the job's picks.strategy).")
+    String strategy;
+
+    @Option(names = "--id", description = "Control only: the request's id, repeated in the answer (default: r-<epoch ms>).")
+    String id;
+
     @Mixin
     KafkaToolOptions kafka;
 
@@ -72,6 +87,18 @@ final class ProduceCommand implements Callable<Integer> {
         String k = kind();
         if (task.isBlank()) {
             throw new IllegalArgumentException("--task: expected a non-empty task name");
+        }
+        if (k.equals("control")) {
+            return control();
+        }
+        for (Object[] o : new Object[][] {{"--pick", pick}, {"--strategy", strategy}, {"--id", id}}) {
+            if (o[1] != null) {
+                throw new IllegalArgumentException(o[0] + ": only pick requests (--topic ntk.control) take it; " + k
+                        + " records come from --x rows");
+            }
+        }
+        if (x == null) {
+            throw new IllegalArgumentException("--x: " + k + " records need the inputs, a float .npy (N, input_dim)");
         }
         if (rate != null && !(rate > 0 && Double.isFinite(rate))) {
             throw new IllegalArgumentException("--rate: expected a positive number of records per second, got " + rate);
@@ -137,6 +164,72 @@ final class ProduceCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** One pick request on the control topic: {"task","id","pick":N[,"strategy":S]}. */
+    private int control() throws Exception {
+        for (Object[] o : new Object[][] {{"--x", x}, {"--y", y}, {"--labels", labels}, {"--ids-prefix", idsPrefix},
+                {"--rate", rate}}) {
+            if (o[1] != null) {
+                throw new IllegalArgumentException(o[0] + ": a pick request has no rows; it takes --pick N [--strategy S] "
+                        + "[--id ID]");
+            }
+        }
+        if (firstId != 0) {
+            throw new IllegalArgumentException("--first-id: a pick request has no rows; name it with --id");
+        }
+        if (pick == null) {
+            throw new IllegalArgumentException("--pick: a pick request needs the number of candidates to pick (>= 1)");
+        }
+        if (pick < 1) {
+            throw new IllegalArgumentException("--pick: expected a number of candidates >= 1, got " + pick);
+        }
+        String s = null;
+        if (strategy != null) {
+            try {
+                s = io.ntkstream.active.AcquisitionKind.parse(strategy).cliName();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--strategy: " + e.getMessage(), e);
+            }
+        }
+        if (id != null && id.isBlank()) {
+            throw new IllegalArgumentException("--id: expected a non-empty request id");
+        }
+        String requestId = id != null ? id : "r-" + System.currentTimeMillis();
+        ObjectNode r = JSON.createObjectNode();
+        r.put("task", task);
+        r.put("id", requestId);
+        r.put("pick", pick);
+        if (s != null) {
+            r.put("strategy", s);
+        }
+        Properties p = KafkaClients.producerProperties(kafka.bootstrap());
+        p.putAll(kafka.extra());
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
+        long start;
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+            checkTopic(producer);
+            start = System.nanoTime();
+            try {
+                producer.send(new ProducerRecord<>(topic, task, JSON.writeValueAsString(r))).get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("--topic " + topic + " at " + kafka.bootstrap() + ": sending failed: "
+                        + e.getCause().getMessage(), e.getCause());
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        ObjectNode out = JSON.createObjectNode();
+        out.put("command", "produce");
+        out.put("topic", topic);
+        out.put("kind", "control");
+        out.put("task", task);
+        out.put("records", 1);
+        out.put("id", requestId);
+        out.put("pick", pick);
+        out.put("strategy", s); // null: the job's picks.strategy
+        out.put("seconds", Math.round(seconds * 1000) / 1000.0);
+        System.out.println(out);
+        return 0;
+    }
+
     /** Sends every row (paced by --rate from {@code start}), then flushes. */
     private void send(KafkaProducer<String, String> producer, double[][] inputs, double[][] targets, long[] classes,
                       String prefix, long start, AtomicReference<Exception> failure) throws Exception {
@@ -180,14 +273,17 @@ final class ProduceCommand implements Callable<Integer> {
                 k = "pool";
             } else if (t.endsWith("queries")) {
                 k = "queries";
+            } else if (t.endsWith("control")) {
+                k = "control";
             } else {
                 throw new IllegalArgumentException("--topic " + topic + ": cannot tell the record kind from the name; "
-                        + "expected ntk.samples, ntk.pool or ntk.queries, or say --kind samples|pool|queries");
+                        + "expected ntk.samples, ntk.pool, ntk.queries or ntk.control, or say --kind "
+                        + "samples|pool|queries|control");
             }
         }
         k = k.toLowerCase(Locale.ROOT).trim();
-        if (!List.of("samples", "pool", "queries").contains(k)) {
-            throw new IllegalArgumentException("--kind: expected samples, pool or queries, got '" + kind + "'");
+        if (!List.of("samples", "pool", "queries", "control").contains(k)) {
+            throw new IllegalArgumentException("--kind: expected samples, pool, queries or control, got '" + kind + "'");
         }
         return k;
     }

@@ -83,8 +83,11 @@ final class RunCommand implements Callable<Integer> {
         out.flush();
 
         JobClient job;
+        java.net.URI web;
         try {
-            job = NtkStreamJob.startLocal(c, null, restoreFrom);
+            NtkStreamJob.LocalJob local = NtkStreamJob.startLocalCluster(c, null, restoreFrom);
+            job = local.client();
+            web = local.restAddress();
         } catch (Exception e) {
             System.err.println("ntkstream run: error: cannot start the job"
                     + (restoreFrom == null ? "" : " from " + restoreFrom) + ": " + rootMessage(e));
@@ -93,6 +96,9 @@ final class RunCommand implements Callable<Integer> {
         AtomicBoolean ended = new AtomicBoolean();
         Thread hook = new Thread(() -> cancelOnShutdown(job, ended), "ntkstream-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        if (web != null) {
+            out.println("  web UI      " + web + "/ (Flink's web UI and REST API)");
+        }
         out.println("job " + job.getJobID() + " running; Ctrl-C cancels it (checkpoints are retained)");
         out.flush();
         try {

@@ -11,13 +11,23 @@ import io.ntkstream.kafka.RawRecordDeserializer;
 import io.ntkstream.kafka.RecordDecoder;
 import io.ntkstream.kafka.TaskEvent;
 import io.ntkstream.kafka.Topics;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.client.deployment.executors.LocalExecutor;
+import org.apache.flink.configuration.DeploymentOptions;
+import org.apache.flink.core.execution.PipelineExecutor;
+import org.apache.flink.core.execution.PipelineExecutorFactory;
+import org.apache.flink.core.execution.PipelineExecutorServiceLoader;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
@@ -65,6 +75,10 @@ public final class NtkStreamJob {
         return c;
     }
 
+    /** A job on an in-process Flink cluster, and where that cluster's REST API and web UI listen. */
+    public record LocalJob(JobClient client, URI restAddress) {
+    }
+
     /**
      * Starts the job on an in-process Flink cluster (MiniCluster) bound to 127.0.0.1 only, with
      * the RocksDB backend and checkpointing on, and returns without waiting for it to end.
@@ -72,14 +86,34 @@ public final class NtkStreamJob {
      */
     public static JobClient startLocal(JobConfig config, TaskFailureInjector injector, String restoreFrom)
             throws Exception {
+        return startLocalCluster(config, injector, restoreFrom).client();
+    }
+
+    /**
+     * {@link #startLocal}, and the address of the MiniCluster's REST endpoint, which also serves Flink's
+     * web UI (flink-runtime-web is on the command line's class path). Unless the configuration's
+     * {@code flink.configuration} says otherwise, every endpoint binds 127.0.0.1, the REST port is
+     * chosen by the system ({@code rest.bind-port: 0}: it never clashes with another process), and
+     * jars cannot be uploaded through the web UI ({@code web.submit.enable: false}). The MiniCluster
+     * shuts down when the job ends (cancelled, failed or finished).
+     */
+    public static LocalJob startLocalCluster(JobConfig config, TaskFailureInjector injector, String restoreFrom)
+            throws Exception {
         Configuration c = flinkConfiguration(config);
+        Map<String, String> own = config.flink.configuration;
         for (String key : List.of("jobmanager.bind-host", "jobmanager.rpc.address", "taskmanager.bind-host",
                 "taskmanager.host", "rest.bind-address", "rest.address")) {
-            if (!config.flink.configuration.containsKey(key)) {
+            if (!own.containsKey(key)) {
                 c.setString(key, "127.0.0.1");
             }
         }
-        if (!config.flink.configuration.containsKey("restart-strategy.type")) {
+        if (!own.containsKey("rest.bind-port") && !own.containsKey("rest.port")) {
+            c.setString("rest.bind-port", "0");
+        }
+        if (!own.containsKey("web.submit.enable")) {
+            c.setString("web.submit.enable", "false");
+        }
+        if (!own.containsKey("restart-strategy.type")) {
             c.setString("restart-strategy.type", "fixed-delay");
             c.setString("restart-strategy.fixed-delay.attempts", "1000");
             c.setString("restart-strategy.fixed-delay.delay", "200 ms");
@@ -87,9 +121,47 @@ public final class NtkStreamJob {
         if (restoreFrom != null) {
             c.setString("execution.state-recovery.path", restoreFrom);
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.flink.parallelism, c);
+        c.set(DeploymentOptions.TARGET, "local");
+        c.set(DeploymentOptions.ATTACHED, true);
+        // Flink's local executor, with a factory that remembers the MiniCluster it creates for the job
+        AtomicReference<MiniCluster> cluster = new AtomicReference<>();
+        PipelineExecutorFactory factory = new PipelineExecutorFactory() {
+            @Override
+            public String getName() {
+                return "local";
+            }
+
+            @Override
+            public boolean isCompatibleWith(Configuration configuration) {
+                return true;
+            }
+
+            @Override
+            public PipelineExecutor getExecutor(Configuration configuration) {
+                return LocalExecutor.createWithFactory(configuration, mc -> {
+                    MiniCluster m = new MiniCluster(mc);
+                    cluster.set(m);
+                    return m;
+                });
+            }
+        };
+        PipelineExecutorServiceLoader loader = new PipelineExecutorServiceLoader() {
+            @Override
+            public PipelineExecutorFactory getExecutorFactory(Configuration configuration) {
+                return factory;
+            }
+
+            @Override
+            public Stream<String> getExecutorNames() {
+                return Stream.of("local");
+            }
+        };
+        StreamExecutionEnvironment env = new StreamExecutionEnvironment(loader, c, NtkStreamJob.class.getClassLoader());
         build(env, config, injector);
-        return env.executeAsync(JOB_NAME);
+        JobClient client = env.executeAsync(JOB_NAME);
+        MiniCluster m = cluster.get();
+        URI rest = m == null ? null : m.getRestAddress().get(60, TimeUnit.SECONDS);
+        return new LocalJob(client, rest);
     }
 
     /** Adds the job to {@code env} (whose configuration should include {@link #flinkConfiguration}). */

@@ -45,7 +45,7 @@ class DataToolsCliTest {
     static void startBroker() {
         broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
         broker.createTopics(List.of("ntk.samples", "ntk.pool", "ntk.queries", "ntk.models", "ntk.predictions",
-                "ntk.picks", "ntk.dead-letter", "t2.samples", "t3.samples", "t4.samples", "odd-name"), 2);
+                "ntk.picks", "ntk.dead-letter", "ntk.control", "pick-requests", "t2.samples", "t3.samples", "t4.samples", "odd-name"), 2);
     }
 
     @AfterAll
@@ -267,6 +267,61 @@ class DataToolsCliTest {
         }
         assertThat(ok("publish-model", "--help").out()).contains("--version").contains("--params");
         assertThat(ok("demo", "--help").out()).contains("--keep-running").contains("--quick");
+    }
+
+    @Test
+    void pickRequestsGoToTheControlTopicAsDocumented() throws Exception {
+        String bs = broker.bootstrapServers();
+        Result r = ok("produce", "--topic", "ntk.control", "--task", "t1", "--pick", "5", "--strategy", "lookahead",
+                "--id", "r-1", "--bootstrap", bs);
+        JsonNode summary = JSON.readTree(r.out().trim());
+        assertThat(summary.get("kind").asText()).isEqualTo("control");
+        assertThat(summary.get("records").asInt()).isEqualTo(1);
+        assertThat(summary.get("id").asText()).isEqualTo("r-1");
+        // the job's default strategy (no "strategy" field) and a generated id
+        Result r2 = ok("produce", "--topic", "ntk.control", "--task", "t2", "--pick", "3", "--bootstrap", bs);
+        String generated = JSON.readTree(r2.out().trim()).get("id").asText();
+        assertThat(generated).matches("r-\\d+");
+        // --kind for a renamed topic; the strategy's name is normalized
+        ok("produce", "--topic", "pick-requests", "--kind", "control", "--task", "t3", "--pick", "1", "--strategy", " Random ",
+                "--id", "q", "--bootstrap", bs);
+
+        List<JsonNode> back = consumeJson("ntk.control", 2); // (two partitions: in any order)
+        // the first exactly docs/records.md's example
+        assertThat(back).containsExactlyInAnyOrder(
+                JSON.readTree("{\"task\":\"t1\",\"id\":\"r-1\",\"pick\":5,\"strategy\":\"lookahead\"}"),
+                JSON.readTree("{\"task\":\"t2\",\"id\":\"" + generated + "\",\"pick\":3}"));
+        List<JsonNode> odd = consumeJson("pick-requests", 1);
+        assertThat(odd).hasSize(1);
+        assertThat(odd.get(0).get("strategy").asText()).isEqualTo("random");
+        assertThat(odd.get(0).get("pick").asInt()).isEqualTo(1);
+        // keyed by the task, like every input record
+        assertThat(KafkaClients.readAll(bs, "ntk.control", java.time.Duration.ofMillis(500),
+                java.time.Duration.ofSeconds(20))).extracting(rec -> rec.key()).containsExactlyInAnyOrder("t1", "t2");
+    }
+
+    @Test
+    void pickRequestErrorsNameTheOption() throws Exception {
+        String bs = broker.bootstrapServers();
+        Path xf = dir.resolve("cx.npy");
+        Npy.writeMatrix(xf, gaussian(3, 2, 4), DType.FLOAT64);
+        assertThat(fails("produce", "--topic", "ntk.control", "--task", "t", "--bootstrap", bs).err())
+                .contains("--pick").contains("needs");
+        assertThat(fails("produce", "--topic", "ntk.control", "--task", "t", "--pick", "0", "--bootstrap", bs).err())
+                .contains("--pick").contains(">= 1").contains("got 0");
+        assertThat(fails("produce", "--topic", "ntk.control", "--task", "t", "--pick", "2", "--strategy", "best",
+                "--bootstrap", bs).err()).contains("--strategy").contains("'best'").contains("lookahead")
+                .contains("random");
+        assertThat(fails("produce", "--topic", "ntk.control", "--task", "t", "--pick", "2", "--x", xf.toString(),
+                "--bootstrap", bs).err()).contains("--x").contains("no rows");
+        assertThat(fails("produce", "--topic", "ntk.control", "--task", "t", "--pick", "2", "--id", " ",
+                "--bootstrap", bs).err()).contains("--id");
+        assertThat(fails("produce", "--topic", "ntk.samples", "--task", "t", "--x", xf.toString(), "--pick", "2",
+                "--bootstrap", bs).err()).contains("--pick").contains("only pick requests");
+        assertThat(fails("produce", "--topic", "ntk.queries", "--task", "t", "--bootstrap", bs).err())
+                .contains("--x").contains("queries records need");
+        assertThat(fails("produce", "--topic", "ntk.pool", "--kind", "picks", "--task", "t", "--x", xf.toString(),
+                "--bootstrap", bs).err()).contains("--kind").contains("control");
     }
 
     @Test

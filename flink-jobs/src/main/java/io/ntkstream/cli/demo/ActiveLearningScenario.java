@@ -1,11 +1,19 @@
 package io.ntkstream.cli.demo;
 
+import io.ntkstream.active.AcquisitionKind;
 import io.ntkstream.active.LabeledSamples;
+import io.ntkstream.active.Pool;
+import io.ntkstream.active.Query;
+import io.ntkstream.active.QueryStrategy;
 import io.ntkstream.active.SyntheticData;
+import io.ntkstream.job.TaskLearnerFunction;
 import io.ntkstream.kafka.OutputFormats;
 import io.ntkstream.kafka.PicksJson;
 import io.ntkstream.kafka.PredictionJson;
 import io.ntkstream.kafka.Topics;
+import io.ntkstream.kernel.FeatureKernel;
+import io.ntkstream.kernel.NtkRegressor;
+import io.ntkstream.kernel.RegressorSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,6 +38,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * </ol>
  * Before that, the pool goes to the pool topic and barrier picks ({@code variance}, which needs no
  * labels) wait until the answer's {@code pool_size} shows the whole pool arrived.
+ *
+ * <p>The barriers make the outcome deterministic: a task's state is the ordered list of its labels
+ * (one samples topic, sent in order) and its pool, and every pick request is answered on exactly the
+ * state the annotator saw (else asked again under the same id, so {@code random} draws from the same
+ * seed). {@link #replay} computes the same rounds locally with ntk-core; the demo checks that the
+ * stream's picks and accuracies equal it.
  */
 final class ActiveLearningScenario {
     static final String[] STRATEGIES = {"lookahead", "random"};
@@ -42,7 +56,8 @@ final class ActiveLearningScenario {
     record Round(int labels, double accuracy, double seconds) {
     }
 
-    record TaskResult(String task, String strategy, List<Round> rounds) {
+    /** A task's rounds and the candidates it was given in each pick (pool ids, in the job's order). */
+    record TaskResult(String task, String strategy, List<Round> rounds, List<List<String>> picks) {
         Round last() {
             return rounds.get(rounds.size() - 1);
         }
@@ -144,9 +159,76 @@ final class ActiveLearningScenario {
             }
             io.flush();
         }
-        List<TaskResult> results = tasks.stream().map(t -> new TaskResult(t.name, t.strategy, List.copyOf(t.rounds)))
-                .toList();
+        List<TaskResult> results = tasks.stream().map(t -> new TaskResult(t.name, t.strategy, List.copyOf(t.rounds),
+                List.copyOf(t.picks))).toList();
         return new Result(results, testQueries, testAnswers, pickRequests, retries, deadLetters, seconds());
+    }
+
+    /** The control-topic id of a task's pick request in round {@code round} (1, 2, ...). */
+    static String pickRequestId(int round) {
+        return "round-" + round;
+    }
+
+    /**
+     * The scenario computed locally with ntk-core, as the job computes it: for each task the same
+     * initial labels, then per round the same strategy, seed ({@link TaskLearnerFunction#pickSeed}) and
+     * pool order, one label at a time, test predictions one at a time. {@code kernel} and
+     * {@code settings} must be the job's (its model version, kernel mode, precision, ridge).
+     */
+    List<TaskResult> replay(FeatureKernel kernel, RegressorSettings settings) {
+        long t0 = System.nanoTime();
+        List<TaskResult> out = new ArrayList<>();
+        for (String strategy : STRATEGIES) {
+            String task = "al-" + strategy;
+            List<Round> rounds = new ArrayList<>();
+            List<List<String>> picked = new ArrayList<>();
+            boolean[] labeled = new boolean[pool.size()];
+            try (NtkRegressor learner = new NtkRegressor(kernel, settings)) {
+                for (int i : initial) {
+                    learner.learnOne("u-" + i, pool.x()[i], pool.labels()[i]);
+                    labeled[i] = true;
+                }
+                rounds.add(new Round(learner.size(), accuracy(learner), (System.nanoTime() - t0) / 1e9));
+                int round = 0;
+                while (learner.size() < s.initial() + s.budget() && learner.size() < pool.size()) {
+                    int k = Math.min(s.batch(), s.initial() + s.budget() - learner.size());
+                    List<String> ids = new ArrayList<>();
+                    List<double[]> x = new ArrayList<>();
+                    for (int i = 0; i < pool.size(); i++) {
+                        if (!labeled[i]) {
+                            ids.add("u-" + i);
+                            x.add(pool.x()[i]);
+                        }
+                    }
+                    round++;
+                    Query q;
+                    try (Pool candidates = Pool.of(kernel, ids, x.toArray(new double[0][]))) {
+                        long seed = TaskLearnerFunction.pickSeed(task, pickRequestId(round));
+                        q = QueryStrategy.of(AcquisitionKind.parse(strategy), seed).query(learner, candidates,
+                                Math.min(k, candidates.size()));
+                    }
+                    picked.add(List.copyOf(q.ids()));
+                    for (String id : q.ids()) {
+                        int i = Integer.parseInt(id.substring(2));
+                        learner.learnOne(id, pool.x()[i], pool.labels()[i]);
+                        labeled[i] = true;
+                    }
+                    rounds.add(new Round(learner.size(), accuracy(learner), (System.nanoTime() - t0) / 1e9));
+                }
+            }
+            out.add(new TaskResult(task, strategy, List.copyOf(rounds), List.copyOf(picked)));
+        }
+        return out;
+    }
+
+    private double accuracy(NtkRegressor learner) {
+        int correct = 0;
+        for (int i = 0; i < test.size(); i++) {
+            if (learner.predictOne(test.x()[i]).label() == test.labels()[i]) {
+                correct++;
+            }
+        }
+        return (double) correct / test.size();
     }
 
     private double seconds() {
@@ -170,6 +252,7 @@ final class ActiveLearningScenario {
         long retryAt;
         Runnable retry;
         final List<Round> rounds = new ArrayList<>();
+        final List<List<String>> picks = new ArrayList<>();
 
         AlTask(String name, String strategy) {
             this.name = name;
@@ -199,6 +282,7 @@ final class ActiveLearningScenario {
             } else if (phase == Phase.PICK) {
                 if (p.nTrain() == labels && p.poolSize() == pool.size() - labels) {
                     attempt = 0;
+                    picks.add(List.copyOf(p.ids()));
                     for (String id : p.ids()) {
                         label(Integer.parseInt(id.substring(2)));
                     }
@@ -254,7 +338,8 @@ final class ActiveLearningScenario {
 
         void pick() {
             phase = Phase.PICK;
-            pending = "round-" + (round + 1) + (attempt == 0 ? "" : "." + attempt);
+            // the same id when asked again: the job seeds random picks from it (only one request is open at a time)
+            pending = pickRequestId(round + 1);
             int left = s.initial() + s.budget() - labels;
             control(pending, Math.min(s.batch(), left), strategy);
         }

@@ -111,6 +111,7 @@ public final class Demo {
 
             // ---------------------------------------------------------------- scenario 1
             ActiveLearningScenario.Result al;
+            List<ActiveLearningScenario.TaskResult> alLocal;
             ActiveLearningScenario alScenario;
             try (StreamIo io = new StreamIo(cluster.bootstrapServers(), outputs(topics))) {
                 io.send(topics.models(), "model", classifier.record());
@@ -128,7 +129,10 @@ public final class Demo {
                 try (LiveProgress progress = LiveProgress.create(o.progressBars(), out)) {
                     al = alScenario.run(progress, o.scenarioTimeout(), out);
                 }
-                printAl(al, outDir);
+                var job = cluster.config();
+                alLocal = alScenario.replay(new io.ntkstream.kernel.EmpiricalNtkKernel(
+                        classifier.network(job.model.precision()), job.model.mode()), job.learning.settings(classes));
+                printAl(al, alLocal, outDir);
             }
 
             // ---------------------------------------------------------------- scenario 2
@@ -152,7 +156,7 @@ public final class Demo {
             }
 
             // ---------------------------------------------------------------- summary
-            boolean ok = summary(cluster, topics, al, meta, outDir, t0, failedAtStart);
+            boolean ok = summary(cluster, topics, al, alLocal, meta, outDir, t0, failedAtStart);
             if (o.keepRunning()) {
                 keepRunningHelp(cluster, outDir, classifier);
                 keepAlive = true;
@@ -207,8 +211,8 @@ public final class Demo {
         out.println("  Flink         local MiniCluster, parallelism " + c.flink.parallelism + ", RocksDB state, "
                 + "incremental checkpoints every " + c.flink.checkpointIntervalMs + " ms, exactly-once Kafka sink");
         String rest = cluster.restUrl();
-        out.println("  Flink REST    " + (rest == null ? "(did not answer)" : rest + "  (JSON API, 127.0.0.1 only: "
-                + rest + "/jobs/overview; the HTML web UI needs flink-runtime-web, not bundled)"));
+        out.println("  Flink web UI  " + (rest == null ? "(did not answer)" : rest + "/  (127.0.0.1 only; the REST API "
+                + "is under the same address, e.g. " + rest + "/jobs/overview)"));
         out.println("  job           " + cluster.job().getJobID() + " (first checkpoint " + String.format(Locale.ROOT,
                 "%.1f", cluster.jobSeconds()) + " s after the broker was up; " + String.format(Locale.ROOT, "%.1f",
                 startSeconds) + " s since the demo started)");
@@ -221,7 +225,28 @@ public final class Demo {
 
     // ------------------------------------------------------------------ scenario 1 output
 
-    private void printAl(ActiveLearningScenario.Result r, Path outDir) {
+    /** True when the stream's picks and test accuracies equal the local replay's (see {@link ActiveLearningScenario#replay}). */
+    static boolean sameAsLocal(List<ActiveLearningScenario.TaskResult> stream, List<ActiveLearningScenario.TaskResult> local) {
+        if (stream.size() != local.size()) {
+            return false;
+        }
+        for (int i = 0; i < stream.size(); i++) {
+            ActiveLearningScenario.TaskResult a = stream.get(i);
+            ActiveLearningScenario.TaskResult b = local.get(i);
+            if (!a.picks().equals(b.picks()) || a.rounds().size() != b.rounds().size()) {
+                return false;
+            }
+            for (int j = 0; j < a.rounds().size(); j++) {
+                if (a.rounds().get(j).labels() != b.rounds().get(j).labels()
+                        || a.rounds().get(j).accuracy() != b.rounds().get(j).accuracy()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void printAl(ActiveLearningScenario.Result r, List<ActiveLearningScenario.TaskResult> local, Path outDir) {
         ActiveLearningScenario.TaskResult la = r.tasks().get(0);
         ActiveLearningScenario.TaskResult rnd = r.tasks().get(1);
         out.println();
@@ -238,6 +263,14 @@ public final class Demo {
         out.printf(Locale.ROOT, "  Final: lookahead %.3f, random %.3f at %d labels (%d test queries answered, %d pick "
                         + "requests, %d re-asked; %.1f s)%n", la.last().accuracy(), rnd.last().accuracy(),
                 la.last().labels(), r.testAnswers(), r.pickRequests(), r.retries(), r.seconds());
+        if (sameAsLocal(r.tasks(), local)) {
+            out.println("  Stream ≡ ntk-core: the same rounds replayed locally (same labels, picks and seeds) give the "
+                    + "same picks and accuracies:");
+            out.println("  the outcome is deterministic for a seed (--seed " + o.seed() + "), not an accident of timing.");
+        } else {
+            out.printf(Locale.ROOT, "  Stream ≠ ntk-core: replayed locally the rounds end at lookahead %.3f, random %.3f"
+                    + " (picks or accuracies differ).%n", local.get(0).last().accuracy(), local.get(1).last().accuracy());
+        }
         Map<String, LineChart.Series> series = new LinkedHashMap<>();
         for (ActiveLearningScenario.TaskResult tr : r.tasks()) {
             series.put(tr.strategy(), new LineChart.Series(tr.rounds().stream().mapToDouble(x -> x.labels()).toArray(),
@@ -322,7 +355,7 @@ public final class Demo {
     // ------------------------------------------------------------------ summary
 
     private boolean summary(DemoCluster cluster, Topics topics, ActiveLearningScenario.Result al,
-                            MetaLearningScenario.Result meta, Path outDir, long t0, long failedAtStart)
+                            List<ActiveLearningScenario.TaskResult> alLocal, MetaLearningScenario.Result meta, Path outDir, long t0, long failedAtStart)
             throws IOException {
         List<String> deadLetters = new ArrayList<>();
         Map<String, Long> counts = TopicCounts.count(cluster.bootstrapServers(), topics.all(), topics.deadLetter(),
@@ -379,6 +412,7 @@ public final class Demo {
         s.put("quick", o.quick());
         s.put("bootstrap_servers", cluster.bootstrapServers());
         s.put("flink_rest", cluster.restUrl());
+        s.put("flink_web_ui", cluster.restUrl() == null ? null : cluster.restUrl() + "/");
         s.put("records", counts);
         s.put("dead_letters", deadLetters.size());
         s.put("queries_sent", al.testQueries() + meta.queries());
@@ -388,10 +422,14 @@ public final class Demo {
         s.put("scenario_seconds", scenarios);
         s.put("wall_seconds", wall);
         Map<String, Object> a = new LinkedHashMap<>();
-        for (ActiveLearningScenario.TaskResult tr : al.tasks()) {
+        for (int i = 0; i < al.tasks().size(); i++) {
+            ActiveLearningScenario.TaskResult tr = al.tasks().get(i);
             a.put(tr.strategy(), Map.of("labels", tr.last().labels(), "final_accuracy", tr.last().accuracy(),
-                    "curve", tr.rounds().stream().map(x -> List.of(x.labels(), x.accuracy())).toList()));
+                    "curve", tr.rounds().stream().map(x -> List.of(x.labels(), x.accuracy())).toList(),
+                    "picks", tr.picks(), "local_final_accuracy", alLocal.get(i).last().accuracy()));
         }
+        a.put("seed", o.seed());
+        a.put("stream_equals_local", sameAsLocal(al.tasks(), alLocal));
         s.put("active_learning", a);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("default", meta.defaultHyper());
@@ -407,7 +445,7 @@ public final class Demo {
         String b = cluster.bootstrapServers();
         out.println();
         out.println("Still running (--keep-running): broker " + b + (cluster.restUrl() == null ? ""
-                : ", Flink REST " + cluster.restUrl()) + ". Ctrl-C stops everything.");
+                : ", Flink web UI " + cluster.restUrl() + "/") + ". Ctrl-C stops everything.");
         out.println("Try, in another terminal (the current model is v2, the 1-input sinusoid regressor):");
         out.println("  bin/ntkstream consume --topic ntk.meta --bootstrap " + b + " --from-beginning --timeout 2");
         out.println("  bin/ntkstream publish-model --arch " + classifier.archFile() + " --params " + classifier.params()

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,8 +28,8 @@ import org.apache.flink.core.execution.JobClient;
 /**
  * The demo's infrastructure in this JVM: a real Kafka broker (KRaft, 127.0.0.1, data in a temporary
  * directory) with the job's topics, and the streaming job on a Flink MiniCluster (RocksDB,
- * incremental checkpoints every few hundred ms, exactly-once sink) whose REST API listens on
- * 127.0.0.1. {@link #close()} cancels the job, stops the broker and deletes the temporary
+ * incremental checkpoints every few hundred ms, exactly-once sink) whose web UI and REST API listen
+ * on 127.0.0.1, on a port the system chose. {@link #close()} cancels the job, stops the broker and deletes the temporary
  * directory (Kafka logs, Flink checkpoints); it is idempotent, so a shutdown hook may call it too.
  */
 public final class DemoCluster implements AutoCloseable {
@@ -97,12 +96,17 @@ public final class DemoCluster implements AutoCloseable {
             c.flink.parallelism = parallelism;
             c.flink.checkpointIntervalMs = checkpointIntervalMs;
             c.flink.checkpointDir = work.resolve("checkpoints").toUri().toString();
-            int port = freeLoopbackPort();
-            c.flink.configuration.put("rest.bind-port", Integer.toString(port));
-            c.flink.configuration.put("rest.port", Integer.toString(port));
+            // the REST endpoint (and web UI) on 127.0.0.1, a port the system chooses (startLocalCluster's defaults);
+            // the web UI's unpacked files go with the rest of the demo's temporary data
+            c.flink.configuration.put("web.tmpdir", work.resolve("flink-web").toString());
             c.validate();
             broker.createTopics(c.topics.toTopics().all(), 1);
-            JobClient job = NtkStreamJob.startLocal(c, null, null);
+            NtkStreamJob.LocalJob local = NtkStreamJob.startLocalCluster(c, null, null);
+            JobClient job = local.client();
+            if (local.restAddress() == null) {
+                throw new IllegalStateException("the local Flink cluster did not report its REST address");
+            }
+            int port = local.restAddress().getPort();
             awaitRunning(job, Duration.ofSeconds(60));
             boolean rest = awaitRest(port, Duration.ofSeconds(10));
             DemoCluster cluster = new DemoCluster(work, broker, c, job, port, rest, (t1 - t0) / 1e9);
@@ -151,7 +155,7 @@ public final class DemoCluster implements AutoCloseable {
         return job;
     }
 
-    /** The Flink REST API's base URL, or null if it did not answer. */
+    /** The Flink web UI's and REST API's base URL (http://127.0.0.1:port), or null if it did not answer. */
     public String restUrl() {
         return restUp ? "http://127.0.0.1:" + restPort : null;
     }
@@ -294,12 +298,6 @@ public final class DemoCluster implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
-        }
-    }
-
-    private static int freeLoopbackPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
         }
     }
 
