@@ -302,13 +302,6 @@ public final class DemoCluster implements AutoCloseable {
     }
 
     static void deleteRecursively(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(dir, DELETE);
-        } catch (IOException e) {
-            // best effort: a temporary directory
-        }
+        org.apache.flink.util.FileUtils.deleteDirectoryQuietly(dir.toFile()); // quietly: a temp dir
     }
 }
