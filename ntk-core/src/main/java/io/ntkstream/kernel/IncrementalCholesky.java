@@ -355,6 +355,11 @@ public final class IncrementalCholesky {
         return rows.get(i).clone();
     }
 
+    /** Row i of L itself (no copy; read it, never modify it). */
+    double[] rowView(int i) {
+        return rows.get(i);
+    }
+
     /** Every row of L (copies), for serialization. */
     public List<double[]> rows() {
         List<double[]> copy = new ArrayList<>(rows.size());
