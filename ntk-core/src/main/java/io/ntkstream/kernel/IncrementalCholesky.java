@@ -107,18 +107,16 @@ public final class IncrementalCholesky {
             throw new IllegalArgumentException("kSelf: k(x,x) + λ must be finite and > 0, got k(x,x) = " + kSelf
                     + ", λ = " + ridge);
         }
+        for (int i = 0; i < n; i++) {
+            if (!Double.isFinite(kernelRow[i])) {
+                throw new IllegalArgumentException("kernelRow[" + i + "] is not finite: " + kernelRow[i]);
+            }
+        }
         double[] row = new double[n + 1];
         double squares = 0;
         for (int i = 0; i < n; i++) {
             double[] li = rows.get(i);
-            double s = kernelRow[i];
-            if (!Double.isFinite(s)) {
-                throw new IllegalArgumentException("kernelRow[" + i + "] is not finite: " + s);
-            }
-            for (int j = 0; j < i; j++) {
-                s -= li[j] * row[j];
-            }
-            row[i] = s / li[i];
+            row[i] = (kernelRow[i] - dot(li, row, 0, i)) / li[i];
             squares += row[i] * row[i];
         }
         double diagonal = kSelf + ridge;
@@ -178,16 +176,54 @@ public final class IncrementalCholesky {
     public double[] solveLower(double[] b) {
         int n = rows.size();
         requireLength(b, n);
-        double[] y = new double[n];
+        double[] y = b.clone();
+        solveLowerRowsInPlace(y, 1);
+        return y;
+    }
+
+    /**
+     * Solves L·y_q = b_q in place for m right-hand sides stored row-major, b_q = b[q·n, (q + 1)·n)
+     * (e.g. m queries' kernel rows as the kernel gives them), O(n²·m). L is streamed once: for each
+     * row i of L, every right-hand side's y_q[i] = (b_q[i] − L[i][0..i)·y_q[0..i))/L_ii, each dot
+     * product over contiguous memory.
+     */
+    public void solveLowerRowsInPlace(double[] b, int m) {
+        int n = rows.size();
+        if (m < 0 || b.length != (long) n * m) {
+            throw new IllegalArgumentException("right-hand sides: expected m x n = " + m + " x " + n
+                    + " values (row-major, one row per right-hand side), got " + b.length);
+        }
         for (int i = 0; i < n; i++) {
             double[] li = rows.get(i);
-            double s = b[i];
-            for (int j = 0; j < i; j++) {
-                s -= li[j] * y[j];
+            double inv = 1.0 / li[i];
+            for (int q = 0, at = 0; q < m; q++, at += n) {
+                b[at + i] = (b[at + i] - dot(li, b, at, i)) * inv;
             }
-            y[i] = s / li[i];
         }
-        return y;
+    }
+
+    /** Σ_{j<len} a[j]·b[offset + j], four partial sums (independent chains, so the loop is not latency-bound). */
+    static double dot(double[] a, double[] b, int offset, int len) {
+        return dot(a, 0, b, offset, len);
+    }
+
+    /** Σ_{j<len} a[aOffset + j]·b[bOffset + j], four partial sums. */
+    static double dot(double[] a, int aOffset, double[] b, int bOffset, int len) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int j = 0;
+        for (; j + 3 < len; j += 4) {
+            s0 += a[aOffset + j] * b[bOffset + j];
+            s1 += a[aOffset + j + 1] * b[bOffset + j + 1];
+            s2 += a[aOffset + j + 2] * b[bOffset + j + 2];
+            s3 += a[aOffset + j + 3] * b[bOffset + j + 3];
+        }
+        for (; j < len; j++) {
+            s0 += a[aOffset + j] * b[bOffset + j];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**

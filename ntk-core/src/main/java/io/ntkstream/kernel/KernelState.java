@@ -312,24 +312,16 @@ public final class KernelState implements AutoCloseable {
                 System.arraycopy(f0Values, i * outputs, mean[i], 0, outputs);
             }
             double[] variance = null;
-            double[][] v = null;
+            double[] v = null;
             if (withVariance) {
                 double[] kxx = kernel.selfDiagonal(features);
                 variance = new double[m];
-                // σ² = k(x,x) − ‖L⁻¹k(X,x)‖², the m queries as the columns of one multi-right-hand-side solve
-                double[][] columns = new double[n][m];
+                // σ² = k(x,x) − ‖L⁻¹k(X,x)‖²: v = L⁻¹k(X,x) for the m queries at once, row-major m x n
+                // as the kernel gives it, so each query's forward substitution runs over contiguous memory
+                v = time.isInfinite() ? kx : kx.clone();
+                cholesky.solveLowerRowsInPlace(v, m);
                 for (int i = 0; i < m; i++) {
-                    for (int j = 0; j < n; j++) {
-                        columns[j][i] = kx[i * n + j];
-                    }
-                }
-                v = cholesky.solveLower(columns);
-                for (int i = 0; i < m; i++) {
-                    double s = 0;
-                    for (int j = 0; j < n; j++) {
-                        s += v[j][i] * v[j][i];
-                    }
-                    variance[i] = Math.max(0.0, kxx[i] - s);
+                    variance[i] = Math.max(0.0, kxx[i] - IncrementalCholesky.dot(v, i * n, v, i * n, n));
                 }
             }
             if (time.isInfinite() && v != null) {
@@ -337,7 +329,7 @@ public final class KernelState implements AutoCloseable {
                 for (int i = 0; i < m; i++) {
                     double[] mu = mean[i];
                     for (int j = 0; j < n; j++) {
-                        double vj = v[j][i];
+                        double vj = v[i * n + j];
                         int at = j * outputs;
                         for (int o = 0; o < outputs; o++) {
                             mu[o] += vj * z[at + o];

@@ -104,6 +104,32 @@ class IncrementalCholeskyTest {
                         .isCloseTo(refs[i][k], Offset.offset(TOL * scaleMany));
             }
         }
+        // forward substitution for m right-hand sides stored row-major (m = 1 and a batch), against the dense factor
+        for (int m : new int[] {1, 5}) {
+            double[] rhs = new double[m * n];
+            for (int k = 0; k < rhs.length; k++) {
+                rhs[k] = r.nextDouble() * 2 - 1;
+            }
+            double[] y = rhs.clone();
+            c.solveLowerRowsInPlace(y, m);
+            for (int q = 0; q < m; q++) {
+                double[] expected = new double[n];
+                for (int i = 0; i < n; i++) {
+                    double v = rhs[q * n + i];
+                    for (int j = 0; j < i; j++) {
+                        v -= l[i][j] * expected[j];
+                    }
+                    expected[i] = v / l[i][i];
+                }
+                double sc = Math.max(1, maxAbs(expected));
+                double[] single = c.solveLower(java.util.Arrays.copyOfRange(rhs, q * n, (q + 1) * n));
+                for (int i = 0; i < n; i++) {
+                    assertThat(y[q * n + i]).as("L⁻¹B row-major [%d][%d] at n=%d", q, i, n)
+                            .isCloseTo(expected[i], Offset.offset(TOL * sc));
+                    assertThat(single[i]).as("L⁻¹b [%d] at n=%d", i, n).isEqualTo(y[q * n + i]);
+                }
+            }
+        }
         if (inverse) {
             double[][] inv = DenseReference.inverse(a);
             double[] diag = c.inverseDiagonal();
