@@ -128,6 +128,21 @@ public final class EmpiricalNtkKernel implements FeatureKernel {
         return outputs(network, x);
     }
 
+    /** The outputs kept by {@link #featurize} (its forward pass), else one more forward pass of x. */
+    @Override
+    public double[] f0(KernelFeatures features, Matrix x) {
+        if (features instanceof Features nf && nf.ntk().networkOutput() != null) {
+            Matrix out = nf.ntk().networkOutput();
+            if (out.cols() != x.cols()) {
+                throw new IllegalArgumentException("features of " + out.cols() + " samples, x of " + x.cols());
+            }
+            return out.toColumnMajor();
+        }
+        try (Matrix f = f0(x)) {
+            return f.toColumnMajor();
+        }
+    }
+
     /** The network's outputs on x as a new float64 O x n matrix. */
     static Matrix outputs(Network network, Matrix x) {
         try (ForwardTrace trace = network.forward(x)) {

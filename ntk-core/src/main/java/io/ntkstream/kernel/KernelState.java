@@ -169,11 +169,11 @@ public final class KernelState implements AutoCloseable {
             }
             int d = kernel.inputDim();
             List<IncrementalCholesky.AddResult> results = new ArrayList<>(m);
-            try (KernelFeatures features = kernel.featurize(x); Matrix f0 = kernel.f0(x)) {
+            try (KernelFeatures features = kernel.featurize(x)) {
                 int n0 = store.size();
                 double[] againstStored = kernel.cross(features, store); // m x n0
                 double[] within = kernel.cross(features, features);     // m x m, lower triangle used
-                double[] f0Values = f0.toColumnMajor();                 // O x m column-major: sample i at i·O
+                double[] f0Values = kernel.f0(features, x);             // O x m column-major: sample i at i·O
                 for (int i = 0; i < m; i++) {
                     double[] row = new double[n0 + i];
                     System.arraycopy(againstStored, i * n0, row, 0, n0);
@@ -304,9 +304,9 @@ public final class KernelState implements AutoCloseable {
         }
         int m = x.cols();
         int n = size();
-        try (KernelFeatures features = kernel.featurize(x); Matrix f0 = kernel.f0(x)) {
+        try (KernelFeatures features = kernel.featurize(x)) {
             double[] kx = kernel.cross(features, store); // m x n
-            double[] f0Values = f0.toColumnMajor();
+            double[] f0Values = kernel.f0(features, x);
             double[][] mean = new double[m][outputs];
             for (int i = 0; i < m; i++) {
                 System.arraycopy(f0Values, i * outputs, mean[i], 0, outputs);

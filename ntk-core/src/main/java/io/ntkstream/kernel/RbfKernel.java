@@ -90,6 +90,11 @@ public final class RbfKernel implements FeatureKernel {
     }
 
     @Override
+    public double[] f0(KernelFeatures features, Matrix x) {
+        return new double[outputs * x.cols()];
+    }
+
+    @Override
     public FeatureStore newStore() {
         return new Vectors(inputDim);
     }

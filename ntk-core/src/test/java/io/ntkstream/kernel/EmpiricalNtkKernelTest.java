@@ -78,6 +78,27 @@ class EmpiricalNtkKernelTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Precision.class)
+    void f0FromTheFeaturesIsTheNetworksOutputWithoutASecondPass(Precision precision) {
+        Network net = network(precision);
+        EmpiricalNtkKernel kernel = new EmpiricalNtkKernel(net, NtkMode.PSEUDO);
+        Matrix x = TestNetworks.inputs(4, 6, 3, Precision.FLOAT64);
+        try (KernelFeatures fx = kernel.featurize(x); Matrix f0 = kernel.f0(x)) {
+            assertThat(kernel.f0(fx, x)).containsExactly(f0.toColumnMajor());
+            // the features keep the forward pass's outputs; their views and a store do not
+            assertThat(EmpiricalNtkKernel.unwrap(fx).networkOutput()).isNotNull();
+            try (FeatureStore store = kernel.newStore()) {
+                store.append(fx, 2);
+                assertThat(EmpiricalNtkKernel.unwrap(store).networkOutput()).isNull();
+            }
+        }
+        RbfKernel rbf = new RbfKernel(4, OUTPUTS, 1.0, 1.0);
+        try (KernelFeatures fr = rbf.featurize(x)) {
+            assertThat(rbf.f0(fr, x)).containsOnly(0.0).hasSize(OUTPUTS * 6);
+        }
+    }
+
     @Test
     void diagonalOverSeveralBlocksMatchesTheFullKernel() {
         Network net = network(Precision.FLOAT64);
