@@ -134,6 +134,119 @@ public final class IncrementalCholesky {
     }
 
     /**
+     * Appends m rows at once, exactly what m calls of {@link #add} with the same arguments do (the
+     * same jitter rule per pivot, in order), blocked: {@code kernelRows[i]} holds k(x_i, ·) against
+     * the n stored samples and the new samples before i (n + i values), {@code kSelf[i]} = k(x_i, x_i).
+     * One forward substitution with m right-hand sides, L·W = K(new, stored)ᵀ, whose inner loop runs
+     * over the m contiguous columns of W (n x m), then WᵀW and the m x m block one row at a time.
+     * O(n²·m + n·m²). Arguments are checked before anything changes.
+     */
+    public List<AddResult> addAll(double[][] kernelRows, double[] kSelf) {
+        int n = rows.size();
+        int m = kernelRows.length;
+        if (kSelf.length != m) {
+            throw new IllegalArgumentException("kSelf: expected " + m + " values (one per kernel row), got " + kSelf.length);
+        }
+        for (int i = 0; i < m; i++) {
+            double[] k = kernelRows[i];
+            if (k == null || k.length != n + i) {
+                throw new IllegalArgumentException("kernelRows[" + i + "]: expected " + (n + i) + " values (the stored "
+                        + "samples and the new ones before it), got " + (k == null ? "null" : k.length));
+            }
+            for (int j = 0; j < k.length; j++) {
+                if (!Double.isFinite(k[j])) {
+                    throw new IllegalArgumentException("kernelRows[" + i + "][" + j + "] is not finite: " + k[j]);
+                }
+            }
+            if (!Double.isFinite(kSelf[i]) || kSelf[i] + ridge <= 0) {
+                throw new IllegalArgumentException("kSelf[" + i + "]: k(x,x) + λ must be finite and > 0, got k(x,x) = "
+                        + kSelf[i] + ", λ = " + ridge);
+            }
+        }
+        if (m == 1) {
+            return List.of(add(kernelRows[0], kSelf[0]));
+        }
+        // W = L⁻¹·K(new, stored)ᵀ, n x m row-major: w[j·m + i] = new sample i's factor entry j
+        double[] w = new double[n * m];
+        for (int i = 0; i < m; i++) {
+            double[] k = kernelRows[i];
+            for (int j = 0; j < n; j++) {
+                w[j * m + i] = k[j];
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            double[] lj = rows.get(j);
+            int at = j * m;
+            int t = 0;
+            for (; t + 1 < j; t += 2) { // two rows of W per pass over row j's accumulators
+                double a = lj[t];
+                double b = lj[t + 1];
+                int pa = t * m;
+                int pb = pa + m;
+                for (int i = 0; i < m; i++) {
+                    w[at + i] -= a * w[pa + i] + b * w[pb + i];
+                }
+            }
+            for (; t < j; t++) {
+                double a = lj[t];
+                int pa = t * m;
+                for (int i = 0; i < m; i++) {
+                    w[at + i] -= a * w[pa + i];
+                }
+            }
+            double d = lj[j];
+            for (int i = 0; i < m; i++) {
+                w[at + i] /= d;
+            }
+        }
+        // G = WᵀW (lower triangle, row-major m x m)
+        double[] g = new double[m * m];
+        for (int j = 0; j < n; j++) {
+            int at = j * m;
+            for (int i = 0; i < m; i++) {
+                double wi = w[at + i];
+                int gi = i * m;
+                for (int t = 0; t <= i; t++) {
+                    g[gi + t] += wi * w[at + t];
+                }
+            }
+        }
+        // the m x m block, one new row at a time, with the jitter rule of add
+        double[][] newRows = new double[m][];
+        double[] added = new double[m];
+        for (int i = 0; i < m; i++) {
+            double[] row = new double[n + i + 1];
+            for (int j = 0; j < n; j++) {
+                row[j] = w[j * m + i];
+            }
+            double squares = g[i * m + i];
+            double[] k = kernelRows[i];
+            for (int t = 0; t < i; t++) {
+                double[] rt = newRows[t];
+                double v = k[n + t] - g[i * m + t] - dot(row, n, rt, n, t);
+                row[n + t] = v / rt[n + t];
+                squares += row[n + t] * row[n + t];
+            }
+            double diagonal = kSelf[i] + ridge;
+            double pivotSquared = diagonal - squares;
+            double floor = jitterTolerance * diagonal;
+            if (!(pivotSquared >= floor)) {
+                added[i] = floor - pivotSquared;
+                pivotSquared = floor;
+            }
+            row[n + i] = Math.sqrt(pivotSquared);
+            newRows[i] = row;
+        }
+        List<AddResult> results = new ArrayList<>(m);
+        for (int i = 0; i < m; i++) {
+            rows.add(newRows[i]);
+            jitter.add(added[i]);
+            results.add(new AddResult(newRows[i][n + i], added[i]));
+        }
+        return results;
+    }
+
+    /**
      * Deletes sample {@code index} (its row and column of A): rows above are unchanged, the rows
      * below lose one entry and their trailing block L₃₃ becomes the factor of L₃₃L₃₃ᵀ + l l ᵀ
      * (l the deleted column below the diagonal) by a rank-one update. O(n²).

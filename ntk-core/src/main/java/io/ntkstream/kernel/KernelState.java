@@ -174,16 +174,21 @@ public final class KernelState implements AutoCloseable {
                 double[] againstStored = kernel.cross(features, store); // m x n0
                 double[] within = kernel.cross(features, features);     // m x m, lower triangle used
                 double[] f0Values = kernel.f0(features, x);             // O x m column-major: sample i at i·O
+                double[][] kernelRows = new double[m][];
+                double[] kSelf = new double[m];
                 for (int i = 0; i < m; i++) {
                     double[] row = new double[n0 + i];
                     System.arraycopy(againstStored, i * n0, row, 0, n0);
                     System.arraycopy(within, i * m, row, n0, i);
-                    double kSelf = within[i * m + i];
-                    IncrementalCholesky.AddResult r = cholesky.add(row, kSelf);
-                    results.add(r);
+                    kernelRows[i] = row;
+                    kSelf[i] = within[i * m + i];
+                }
+                results.addAll(cholesky.addAll(kernelRows, kSelf)); // blocked: one pass over L for the m rows
+                for (int i = 0; i < m; i++) {
+                    double[] row = kernelRows[i];
                     store.append(features, i);
                     double[] gram = Arrays.copyOf(row, row.length + 1);
-                    gram[row.length] = kSelf;
+                    gram[row.length] = kSelf[i];
                     gramRows.add(gram);
                     ids.add(newIds.get(i));
                     idSet.add(newIds.get(i));
