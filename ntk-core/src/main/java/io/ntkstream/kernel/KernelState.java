@@ -40,7 +40,8 @@ import java.util.Set;
  */
 public final class KernelState implements AutoCloseable {
     private static final int MAGIC = 0x4e544b53; // "NTKS"
-    private static final int FORMAT = 1;
+    /** 2: rows in {@link SampleRecord} format 2. */
+    private static final int FORMAT = 2;
 
     private final FeatureKernel kernel;
     private final int outputs;
@@ -490,7 +491,7 @@ public final class KernelState implements AutoCloseable {
                 requireValues(r.target(), s.outputs, what + " target (O outputs)");
                 requireValues(r.f0(), s.outputs, what + " f0 (O outputs)");
                 requireValues(r.gramRow(), i + 1, what + " Gram row (i + 1 values)");
-                s.store.appendValues(r.features());
+                s.store.appendValues(r.x(), r.features());
                 s.ids.add(r.id());
                 s.idSet.add(r.id());
                 s.xs.add(r.x().clone());

@@ -154,7 +154,9 @@ class EmpiricalNtkKernelTest {
                 for (int j = 0; j < store.size(); j++) {
                     double[] v = store.sampleValues(j);
                     assertThat(v).hasSize(store.valuesPerSample());
-                    copy.appendValues(v);
+                    double[] xj = new double[4];
+                    x.readColumn(kept[j], xj);
+                    copy.appendValues(xj, v);
                 }
                 assertThat(kernel.cross(fz, copy)).containsExactly(crossed);
             }
@@ -170,7 +172,9 @@ class EmpiricalNtkKernelTest {
         assertThatThrownBy(() -> kernel.featurize(TestNetworks.inputs(3, 2, 1, Precision.FLOAT64)))
                 .hasMessageContaining("input_dim x n = 4 x n").hasMessageContaining("3x2");
         try (FeatureStore store = kernel.newStore()) {
-            assertThatThrownBy(() -> store.appendValues(new double[3])).hasMessageContaining("features: expected");
+            assertThatThrownBy(() -> store.appendValues(new double[4], new double[3])).hasMessageContaining("features: expected");
+            assertThatThrownBy(() -> store.appendValues(new double[3], new double[store.valuesPerSample()]))
+                    .hasMessageContaining("x: expected 4 values");
         }
         // the description identifies the checkpoint
         EmpiricalNtkKernel other = new EmpiricalNtkKernel(Networks.random(net.architecture(), 6, Precision.FLOAT64),
