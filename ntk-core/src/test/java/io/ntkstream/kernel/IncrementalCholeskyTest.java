@@ -126,7 +126,8 @@ class IncrementalCholeskyTest {
                 for (int i = 0; i < n; i++) {
                     assertThat(y[q * n + i]).as("L⁻¹B row-major [%d][%d] at n=%d", q, i, n)
                             .isCloseTo(expected[i], Offset.offset(TOL * sc));
-                    assertThat(single[i]).as("L⁻¹b [%d] at n=%d", i, n).isEqualTo(y[q * n + i]);
+                    assertThat(single[i]).as("L⁻¹b [%d] at n=%d, the same alone as in a batch", i, n)
+                            .isEqualTo(y[q * n + i]);
                 }
             }
         }
