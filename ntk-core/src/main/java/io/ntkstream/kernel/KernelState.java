@@ -172,22 +172,30 @@ public final class KernelState implements AutoCloseable {
             List<IncrementalCholesky.AddResult> results = new ArrayList<>(m);
             try (KernelFeatures features = kernel.featurize(x)) {
                 int n0 = store.size();
-                double[] againstStored = kernel.cross(features, store); // m x n0
-                double[] within = kernel.cross(features, features);     // m x m, lower triangle used
-                double[] f0Values = kernel.f0(features, x);             // O x m column-major: sample i at i·O
+                double[] f0Values = kernel.f0(features, x); // O x m column-major: sample i at i·O
+                // the new samples go into the store first, so one kernel call gives their rows against the
+                // stored samples and each other (and k(x,x)): m x (n0 + m), lower triangle of the new block used
+                for (int i = 0; i < m; i++) {
+                    store.append(features, i);
+                }
                 double[][] kernelRows = new double[m][];
                 double[] kSelf = new double[m];
-                for (int i = 0; i < m; i++) {
-                    double[] row = new double[n0 + i];
-                    System.arraycopy(againstStored, i * n0, row, 0, n0);
-                    System.arraycopy(within, i * m, row, n0, i);
-                    kernelRows[i] = row;
-                    kSelf[i] = within[i * m + i];
+                try {
+                    double[] k = kernel.cross(features, store);
+                    int width = n0 + m;
+                    for (int i = 0; i < m; i++) {
+                        kernelRows[i] = Arrays.copyOfRange(k, i * width, i * width + n0 + i);
+                        kSelf[i] = k[i * width + n0 + i];
+                    }
+                    results.addAll(cholesky.addAll(kernelRows, kSelf)); // blocked: one pass over L for the m rows
+                } catch (RuntimeException e) {
+                    for (int i = 0; i < m; i++) {
+                        store.remove(store.size() - 1);
+                    }
+                    throw e;
                 }
-                results.addAll(cholesky.addAll(kernelRows, kSelf)); // blocked: one pass over L for the m rows
                 for (int i = 0; i < m; i++) {
                     double[] row = kernelRows[i];
-                    store.append(features, i);
                     double[] gram = Arrays.copyOf(row, row.length + 1);
                     gram[row.length] = kSelf[i];
                     gramRows.add(gram);
