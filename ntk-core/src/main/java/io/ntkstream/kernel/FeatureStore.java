@@ -15,6 +15,13 @@ public interface FeatureStore extends KernelFeatures {
     /** Appends (a copy of) sample {@code index} of {@code features}, which come from the same kernel. */
     void append(KernelFeatures features, int index);
 
+    /** Appends (copies of) every sample of {@code features}, in order: the same as {@link #append} for each. */
+    default void appendAll(KernelFeatures features) {
+        for (int i = 0; i < features.size(); i++) {
+            append(features, i);
+        }
+    }
+
     /** Removes sample {@code index}; later samples move up by one. */
     void remove(int index);
 

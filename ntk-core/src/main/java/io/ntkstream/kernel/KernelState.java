@@ -175,9 +175,7 @@ public final class KernelState implements AutoCloseable {
                 double[] f0Values = kernel.f0(features, x); // O x m column-major: sample i at i·O
                 // the new samples go into the store first, so one kernel call gives their rows against the
                 // stored samples and each other (and k(x,x)): m x (n0 + m), lower triangle of the new block used
-                for (int i = 0; i < m; i++) {
-                    store.append(features, i);
-                }
+                store.appendAll(features);
                 double[][] kernelRows = new double[m][];
                 double[] kSelf = new double[m];
                 try {

@@ -71,11 +71,7 @@ final class NtkFeatureStore implements FeatureStore {
     @Override
     public void append(KernelFeatures features, int index) {
         NtkFeatures f = EmpiricalNtkKernel.unwrap(features);
-        if (f.mode() != mode || f.layers().size() != layers.size() || f.outputs() != outputs) {
-            throw new IllegalArgumentException("features of another kernel: mode " + f.mode() + ", "
-                    + f.layers().size() + " layers, " + f.outputs() + " outputs; the store holds " + mode + ", "
-                    + layers.size() + ", " + outputs);
-        }
+        requireSameKernel(f);
         if (index < 0 || index >= f.samples()) {
             throw new IndexOutOfBoundsException("sample " + index + " of " + f.samples());
         }
@@ -86,6 +82,32 @@ final class NtkFeatureStore implements FeatureStore {
             cotangents[l].setColumns(size * g, lf.cotangents().columns(index * g, (index + 1) * g));
         }
         size++;
+    }
+
+    /** All samples at once: two bulk copies per layer instead of two per sample and layer. */
+    @Override
+    public void appendAll(KernelFeatures features) {
+        NtkFeatures f = EmpiricalNtkKernel.unwrap(features);
+        requireSameKernel(f);
+        int m = f.samples();
+        if (m == 0) {
+            return;
+        }
+        ensureCapacity(size + m);
+        for (int l = 0; l < layers.size(); l++) {
+            LayerFeatures lf = f.layers().get(l);
+            inputs[l].setColumns(size, lf.inputs().columns(0, m));
+            cotangents[l].setColumns(size * g, lf.cotangents().columns(0, m * g));
+        }
+        size += m;
+    }
+
+    private void requireSameKernel(NtkFeatures f) {
+        if (f.mode() != mode || f.layers().size() != layers.size() || f.outputs() != outputs) {
+            throw new IllegalArgumentException("features of another kernel: mode " + f.mode() + ", "
+                    + f.layers().size() + " layers, " + f.outputs() + " outputs; the store holds " + mode + ", "
+                    + layers.size() + ", " + outputs);
+        }
     }
 
     @Override

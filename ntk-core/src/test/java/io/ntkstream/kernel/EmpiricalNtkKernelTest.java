@@ -93,6 +93,21 @@ class EmpiricalNtkKernelTest {
                 assertThat(EmpiricalNtkKernel.unwrap(store).networkOutput()).isNull();
             }
         }
+        // appending a whole batch at once stores the same features as one sample at a time
+        try (KernelFeatures fx = kernel.featurize(x); FeatureStore one = kernel.newStore();
+             FeatureStore all = kernel.newStore()) {
+            for (int round = 0; round < 4; round++) { // past the initial capacity
+                for (int i = 0; i < 6; i++) {
+                    one.append(fx, i);
+                }
+                all.appendAll(fx);
+            }
+            assertThat(all.size()).isEqualTo(24);
+            for (int j = 0; j < 24; j++) {
+                assertThat(all.sampleValues(j)).containsExactly(one.sampleValues(j));
+            }
+            assertThat(kernel.cross(fx, all)).containsExactly(kernel.cross(fx, one));
+        }
         RbfKernel rbf = new RbfKernel(4, OUTPUTS, 1.0, 1.0);
         try (KernelFeatures fr = rbf.featurize(x)) {
             assertThat(rbf.f0(fr, x)).containsOnly(0.0).hasSize(OUTPUTS * 6);
