@@ -27,9 +27,10 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * mvn -B -o -q test-compile -pl ntk-core
- * mvn -B -o -q dependency:build-classpath -pl ntk-core -Dmdep.outputFile=/tmp/ntk-core.cp
- * OMP_NUM_THREADS=1 java -Xmx3g -cp ntk-core/target/test-classes:ntk-core/target/classes:$(cat /tmp/ntk-core.cp) \
- *     io.ntkstream.kernel.CoreCostsBench [repetitions]
+ * # the test classpath: surefire's "testPath" in a debug run (offline, no extra plugin needed)
+ * mvn -B -o -X test -pl ntk-core -Dtest=SmallSymmetricEigenTest | grep 'testPath = ' \
+ *     | sed 's/.*testPath = \[//; s/\]$//; s/, /:/g' > /tmp/ntk-core.cp
+ * OMP_NUM_THREADS=1 java -Xmx3g -cp "$(cat /tmp/ntk-core.cp)" io.ntkstream.kernel.CoreCostsBench [repetitions [n,n,...]]
  * </pre>
  */
 public final class CoreCostsBench {
