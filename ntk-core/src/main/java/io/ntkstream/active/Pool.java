@@ -53,11 +53,9 @@ public final class Pool implements AutoCloseable {
         try {
             int o = kernel.outputs();
             this.f0 = new double[allIds.size()][o];
-            try (Matrix f = kernel.f0(x)) {
-                double[] v = f.toColumnMajor();
-                for (int i = 0; i < f0.length; i++) {
-                    System.arraycopy(v, i * o, f0[i], 0, o);
-                }
+            double[] v = kernel.f0(features, x);
+            for (int i = 0; i < f0.length; i++) {
+                System.arraycopy(v, i * o, f0[i], 0, o);
             }
             this.removed = new boolean[allIds.size()];
             this.remaining = allIds.size();

@@ -2,6 +2,7 @@ package io.ntkstream.kernel;
 
 import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
+import io.ntkstream.network.DenseLayer;
 import io.ntkstream.network.ForwardTrace;
 import io.ntkstream.network.Network;
 import io.ntkstream.network.Networks;
@@ -92,14 +93,41 @@ public final class EmpiricalNtkKernel implements FeatureKernel {
         return v;
     }
 
-    /** Diagonal blocks of this many samples: one small GEMM per block instead of one per sample. */
+    /** Diagonal blocks of this many samples: one small GEMM per block instead of one per sample (non-dense layers). */
     static final int DIAGONAL_BLOCK = 64;
 
+    /**
+     * k(a_i, a_i) = scale · Σ_l (s_w²‖a_l‖² + s_b²)·Σ_k ‖δ_l,k‖² (the dense rule on the diagonal), in
+     * float64 from each sample's features read once — no kernel GEMM, whose block would be b x b for
+     * b diagonal values. Other layer kinds: diagonal blocks of the full kernel.
+     */
     @Override
     public double[] selfDiagonal(KernelFeatures a) {
         NtkFeatures f = unwrap(a);
-        double[] d = new double[a.size()];
         int g = mode.cotangentsPerSample(f.outputs());
+        if (f.layers().stream().allMatch(l -> l.layer() instanceof DenseLayer)) {
+            double[] d = new double[a.size()];
+            double[] sums = new double[a.size()];
+            for (LayerFeatures lf : f.layers()) {
+                DenseLayer dense = (DenseLayer) lf.layer();
+                double sw = dense.weightScale();
+                double sb = dense.hasBias() ? dense.biasScale() : 0.0;
+                columnSquares(lf.inputs(), 1, sums);
+                double[] inputTerm = new double[sums.length];
+                for (int i = 0; i < sums.length; i++) {
+                    inputTerm[i] = sw * sw * sums[i] + sb * sb;
+                }
+                columnSquares(lf.cotangents(), g, sums);
+                for (int i = 0; i < sums.length; i++) {
+                    d[i] += inputTerm[i] * sums[i];
+                }
+            }
+            for (int i = 0; i < d.length; i++) {
+                d[i] *= scale;
+            }
+            return d;
+        }
+        double[] d = new double[a.size()];
         for (int from = 0; from < d.length; from += DIAGONAL_BLOCK) {
             int to = Math.min(d.length, from + DIAGONAL_BLOCK);
             NtkFeatures block = slice(f, from, to, g);
@@ -110,6 +138,21 @@ public final class EmpiricalNtkKernel implements FeatureKernel {
             }
         }
         return d;
+    }
+
+    /** out[s] = Σ of the squares of columns s·g .. s·g + g − 1 of m (float64 sums), for out.length samples. */
+    private static void columnSquares(Matrix m, int g, double[] out) {
+        double[] column = new double[m.rows()];
+        for (int s = 0; s < out.length; s++) {
+            double sum = 0;
+            for (int k = 0; k < g; k++) {
+                m.readColumn(s * g + k, column);
+                for (double v : column) {
+                    sum += v * v;
+                }
+            }
+            out[s] = sum;
+        }
     }
 
     /** Views of samples [from, to) (closes nothing; never close it). */
@@ -126,6 +169,21 @@ public final class EmpiricalNtkKernel implements FeatureKernel {
     public Matrix f0(Matrix x) {
         requireInput(x);
         return outputs(network, x);
+    }
+
+    /** The outputs kept by {@link #featurize} (its forward pass), else one more forward pass of x. */
+    @Override
+    public double[] f0(KernelFeatures features, Matrix x) {
+        if (features instanceof Features nf && nf.ntk().networkOutput() != null) {
+            Matrix out = nf.ntk().networkOutput();
+            if (out.cols() != x.cols()) {
+                throw new IllegalArgumentException("features of " + out.cols() + " samples, x of " + x.cols());
+            }
+            return out.toColumnMajor();
+        }
+        try (Matrix f = f0(x)) {
+            return f.toColumnMajor();
+        }
     }
 
     /** The network's outputs on x as a new float64 O x n matrix. */

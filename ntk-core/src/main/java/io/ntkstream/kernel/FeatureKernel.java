@@ -29,6 +29,18 @@ public interface FeatureKernel {
     /** Network outputs f0(x): a new float64 matrix O x n (zeros for non-network kernels). The caller closes it. */
     Matrix f0(Matrix x);
 
+    /**
+     * f0 of the samples {@code features} were computed from ({@code x}, the batch given to
+     * {@link #featurize}), column-major O x n (sample i at i·O), the same values as {@link #f0(Matrix)}.
+     * By default {@link #f0(Matrix)}; a network kernel takes them from the forward pass its features
+     * already ran (no second pass).
+     */
+    default double[] f0(KernelFeatures features, Matrix x) {
+        try (Matrix f = f0(x)) {
+            return f.toColumnMajor();
+        }
+    }
+
     /** An empty store for this kernel's features. */
     FeatureStore newStore();
 

@@ -16,9 +16,12 @@ import java.util.Set;
 
 /**
  * A task's NTK regression state: its n samples (id, raw x, target y with O values, features,
- * f0(x)), the Gram matrix K stored as lower-triangular rows, the Cholesky factor of
- * A = K + λI (+ reported jitter) and α = A⁻¹(Y − f0(X)), kept up to date sample by sample in
- * O(n²·O) plus one kernel row.
+ * f0(x)), the Gram matrix K stored as lower-triangular rows, the Cholesky factor L of
+ * A = K + λI (+ reported jitter) and z = L⁻¹(Y − f0(X)), kept up to date sample by sample in
+ * O(n²) plus one kernel row: a new sample appends one row of L (forward substitution) and one row
+ * of z, z_new = (r_new − ℓ·z)/pivot, O(n·O). After a removal the rows of z from the removed
+ * position on are recomputed (the same step, so a restored state has bit-identical z).
+ * α = A⁻¹(Y − f0(X)) = L⁻ᵀz is computed only when asked for and cached until the next change.
  *
  * <p>Predictions (linearized fine-tuning of f0 on (X, Y), loss (1/2n)·Σ‖f(x_i) − y_i‖², gradient
  * flow at learning rate η for time t):
@@ -37,7 +40,8 @@ import java.util.Set;
  */
 public final class KernelState implements AutoCloseable {
     private static final int MAGIC = 0x4e544b53; // "NTKS"
-    private static final int FORMAT = 1;
+    /** 2: rows in {@link SampleRecord} format 2. */
+    private static final int FORMAT = 2;
 
     private final FeatureKernel kernel;
     private final int outputs;
@@ -49,8 +53,11 @@ public final class KernelState implements AutoCloseable {
     private final List<double[]> targets = new ArrayList<>();
     private final List<double[]> f0s = new ArrayList<>();
     private final List<double[]> gramRows = new ArrayList<>();
-    /** α, n x O. */
-    private double[][] alpha = new double[0][];
+    /** z = L⁻¹(Y − f0(X)), n x O row-major (row i at i·O); rows [0, zRows) are valid. */
+    private double[] z = new double[0];
+    private int zRows;
+    /** α = L⁻ᵀz, n x O, or null until asked for after a change. */
+    private double[][] alpha;
     /** Lazily computed eigendecomposition of K and the coefficients for the last η·t. */
     private SpectralFlow spectral;
     private double cachedFlowTime = Double.NaN;
@@ -163,21 +170,32 @@ public final class KernelState implements AutoCloseable {
             }
             int d = kernel.inputDim();
             List<IncrementalCholesky.AddResult> results = new ArrayList<>(m);
-            try (KernelFeatures features = kernel.featurize(x); Matrix f0 = kernel.f0(x)) {
+            try (KernelFeatures features = kernel.featurize(x)) {
                 int n0 = store.size();
-                double[] againstStored = kernel.cross(features, store); // m x n0
-                double[] within = kernel.cross(features, features);     // m x m, lower triangle used
-                double[] f0Values = f0.toColumnMajor();                 // O x m column-major: sample i at i·O
+                double[] f0Values = kernel.f0(features, x); // O x m column-major: sample i at i·O
+                // the new samples go into the store first, so one kernel call gives their rows against the
+                // stored samples and each other (and k(x,x)): m x (n0 + m), lower triangle of the new block used
+                store.appendAll(features);
+                double[][] kernelRows = new double[m][];
+                double[] kSelf = new double[m];
+                try {
+                    double[] k = kernel.cross(features, store);
+                    int width = n0 + m;
+                    for (int i = 0; i < m; i++) {
+                        kernelRows[i] = Arrays.copyOfRange(k, i * width, i * width + n0 + i);
+                        kSelf[i] = k[i * width + n0 + i];
+                    }
+                    results.addAll(cholesky.addAll(kernelRows, kSelf)); // blocked: one pass over L for the m rows
+                } catch (RuntimeException e) {
+                    for (int i = 0; i < m; i++) {
+                        store.remove(store.size() - 1);
+                    }
+                    throw e;
+                }
                 for (int i = 0; i < m; i++) {
-                    double[] row = new double[n0 + i];
-                    System.arraycopy(againstStored, i * n0, row, 0, n0);
-                    System.arraycopy(within, i * m, row, n0, i);
-                    double kSelf = within[i * m + i];
-                    IncrementalCholesky.AddResult r = cholesky.add(row, kSelf);
-                    results.add(r);
-                    store.append(features, i);
+                    double[] row = kernelRows[i];
                     double[] gram = Arrays.copyOf(row, row.length + 1);
-                    gram[row.length] = kSelf;
+                    gram[row.length] = kSelf[i];
                     gramRows.add(gram);
                     ids.add(newIds.get(i));
                     idSet.add(newIds.get(i));
@@ -212,6 +230,7 @@ public final class KernelState implements AutoCloseable {
         }
         cholesky.remove(index);
         store.remove(index);
+        zRows = Math.min(zRows, index);
         idSet.remove(ids.remove(index));
         xs.remove(index);
         targets.remove(index);
@@ -227,12 +246,59 @@ public final class KernelState implements AutoCloseable {
         changed();
     }
 
-    /** After any change: α = A⁻¹(Y − f0(X)) by two triangular solves per output, caches dropped. */
+    /** After any change: z brought up to date (only the rows not yet valid), caches dropped. */
     private void changed() {
-        alpha = cholesky.solve(residuals());
+        updateZ();
+        alpha = null;
         spectral = null;
         cachedFlowTime = Double.NaN;
         cachedFlowCoefficients = null;
+    }
+
+    /**
+     * Rows [zRows, n) of z by forward substitution, one row at a time:
+     * z_i = (r_i − Σ_{j<i} L_ij z_j)/L_ii, O((n − zRows)·n·O).
+     */
+    private void updateZ() {
+        int n = size();
+        if (z.length < n * outputs) {
+            z = Arrays.copyOf(z, Math.max(n, Math.max(16, 2 * z.length / Math.max(1, outputs))) * outputs);
+        }
+        double[] acc = new double[outputs];
+        for (int i = zRows; i < n; i++) {
+            double[] li = cholesky.rowView(i);
+            double[] t = targets.get(i);
+            double[] f = f0s.get(i);
+            for (int o = 0; o < outputs; o++) {
+                acc[o] = t[o] - f[o];
+            }
+            for (int j = 0; j < i; j++) {
+                double lij = li[j];
+                int at = j * outputs;
+                for (int o = 0; o < outputs; o++) {
+                    acc[o] -= lij * z[at + o];
+                }
+            }
+            double inv = 1.0 / li[i];
+            int at = i * outputs;
+            for (int o = 0; o < outputs; o++) {
+                z[at + o] = acc[o] * inv;
+            }
+        }
+        zRows = n;
+    }
+
+    /** α = L⁻ᵀz (cached until the next change; do not modify it). */
+    private double[][] alphaValues() {
+        if (alpha == null) {
+            int n = size();
+            double[][] zm = new double[n][];
+            for (int i = 0; i < n; i++) {
+                zm[i] = Arrays.copyOfRange(z, i * outputs, (i + 1) * outputs);
+            }
+            alpha = cholesky.solveUpper(zm);
+        }
+        return alpha;
     }
 
     // ------------------------------------------------------------------ predictions
@@ -250,40 +316,49 @@ public final class KernelState implements AutoCloseable {
         }
         int m = x.cols();
         int n = size();
-        try (KernelFeatures features = kernel.featurize(x); Matrix f0 = kernel.f0(x)) {
+        try (KernelFeatures features = kernel.featurize(x)) {
             double[] kx = kernel.cross(features, store); // m x n
-            double[] f0Values = f0.toColumnMajor();
-            double[][] coefficients = coefficients(time);
+            double[] f0Values = kernel.f0(features, x);
             double[][] mean = new double[m][outputs];
             for (int i = 0; i < m; i++) {
-                double[] mu = mean[i];
-                System.arraycopy(f0Values, i * outputs, mu, 0, outputs);
-                for (int j = 0; j < n; j++) {
-                    double k = kx[i * n + j];
-                    double[] c = coefficients[j];
-                    for (int o = 0; o < outputs; o++) {
-                        mu[o] += k * c[o];
-                    }
-                }
+                System.arraycopy(f0Values, i * outputs, mean[i], 0, outputs);
             }
             double[] variance = null;
+            double[] v = null;
             if (withVariance) {
                 double[] kxx = kernel.selfDiagonal(features);
                 variance = new double[m];
-                // σ² = k(x,x) − ‖L⁻¹k(X,x)‖², the m queries as the columns of one multi-right-hand-side solve
-                double[][] columns = new double[n][m];
+                // σ² = k(x,x) − ‖L⁻¹k(X,x)‖²: v = L⁻¹k(X,x) for the m queries at once, row-major m x n
+                // as the kernel gives it, so each query's forward substitution runs over contiguous memory
+                v = time.isInfinite() ? kx : kx.clone();
+                cholesky.solveLowerRowsInPlace(v, m);
                 for (int i = 0; i < m; i++) {
+                    variance[i] = Math.max(0.0, kxx[i] - IncrementalCholesky.dot(v, i * n, v, i * n, n));
+                }
+            }
+            if (time.isInfinite() && v != null) {
+                // μ = f0 + k(x,X)·L⁻ᵀz = f0 + (L⁻¹k(X,x))ᵀz, with the v the variance needed anyway
+                for (int i = 0; i < m; i++) {
+                    double[] mu = mean[i];
                     for (int j = 0; j < n; j++) {
-                        columns[j][i] = kx[i * n + j];
+                        double vj = v[i * n + j];
+                        int at = j * outputs;
+                        for (int o = 0; o < outputs; o++) {
+                            mu[o] += vj * z[at + o];
+                        }
                     }
                 }
-                double[][] v = cholesky.solveLower(columns);
+            } else {
+                double[][] coefficients = coefficients(time);
                 for (int i = 0; i < m; i++) {
-                    double s = 0;
+                    double[] mu = mean[i];
                     for (int j = 0; j < n; j++) {
-                        s += v[j][i] * v[j][i];
+                        double k = kx[i * n + j];
+                        double[] c = coefficients[j];
+                        for (int o = 0; o < outputs; o++) {
+                            mu[o] += k * c[o];
+                        }
                     }
-                    variance[i] = Math.max(0.0, kxx[i] - s);
                 }
             }
             return new Gaussian(mean, variance);
@@ -293,7 +368,7 @@ public final class KernelState implements AutoCloseable {
     /** The n x O coefficients c with μ(x) = f0(x) + k(x,X)·c: α for t = ∞, else the spectral flow's. */
     private double[][] coefficients(TrainingTime time) {
         if (time.isInfinite()) {
-            return alpha;
+            return alphaValues();
         }
         double flow = time.flowTime();
         if (flow == cachedFlowTime) {
@@ -307,11 +382,21 @@ public final class KernelState implements AutoCloseable {
         return cachedFlowCoefficients;
     }
 
-    /** α = (K + λI)⁻¹(Y − f0(X)), n x O (a copy). */
+    /** α = (K + λI)⁻¹(Y − f0(X)), n x O (a copy; computed from z = L⁻¹(Y − f0(X)) when first asked after a change). */
     public double[][] alpha() {
-        double[][] c = new double[alpha.length][];
+        double[][] a = alphaValues();
+        double[][] c = new double[a.length][];
         for (int i = 0; i < c.length; i++) {
-            c[i] = alpha[i].clone();
+            c[i] = a[i].clone();
+        }
+        return c;
+    }
+
+    /** z = L⁻¹(Y − f0(X)), n x O (a copy): μ(x) = f0(x) + (L⁻¹k(X,x))ᵀz at t = ∞. */
+    public double[][] whitenedResiduals() {
+        double[][] c = new double[size()][];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = Arrays.copyOfRange(z, i * outputs, (i + 1) * outputs);
         }
         return c;
     }
@@ -348,6 +433,7 @@ public final class KernelState implements AutoCloseable {
      */
     public double[][] looResiduals() {
         double[] inv = cholesky.inverseDiagonal();
+        double[][] alpha = alphaValues();
         double[][] r = new double[size()][outputs];
         for (int i = 0; i < r.length; i++) {
             for (int o = 0; o < outputs; o++) {
@@ -411,7 +497,7 @@ public final class KernelState implements AutoCloseable {
                 requireValues(r.target(), s.outputs, what + " target (O outputs)");
                 requireValues(r.f0(), s.outputs, what + " f0 (O outputs)");
                 requireValues(r.gramRow(), i + 1, what + " Gram row (i + 1 values)");
-                s.store.appendValues(r.features());
+                s.store.appendValues(r.x(), r.features());
                 s.ids.add(r.id());
                 s.idSet.add(r.id());
                 s.xs.add(r.x().clone());

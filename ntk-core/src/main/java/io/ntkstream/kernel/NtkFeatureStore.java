@@ -16,6 +16,10 @@ import java.util.List;
  * network's precision; capacity doubles when full. Sample i occupies column i (inputs) and
  * columns i·g .. i·g+g−1 (cotangents), so the first n samples are views usable directly by
  * {@link io.ntkstream.ntk.StructuredNtk#kernel}.
+ *
+ * <p>Exported values ({@link #sampleValues}) leave out the first layer's inputs when that layer is
+ * the network's first (its inputs are x converted to the network's precision, which
+ * {@link #appendValues} redoes exactly from x).
  */
 final class NtkFeatureStore implements FeatureStore {
     private static final int INITIAL_CAPACITY = 16;
@@ -25,6 +29,9 @@ final class NtkFeatureStore implements FeatureStore {
     private final int g;
     private final Precision precision;
     private final List<Layer> layers = new ArrayList<>();
+    /** The first parameterized layer is the network's first: its inputs are x (in the network's precision). */
+    private final boolean firstInputsAreX;
+    private final int inputDim;
     private final Matrix[] inputs;
     private final Matrix[] cotangents;
     private int size;
@@ -40,6 +47,8 @@ final class NtkFeatureStore implements FeatureStore {
                 layers.add(layer);
             }
         }
+        this.firstInputsAreX = !network.layers().isEmpty() && network.layers().get(0).paramCount() > 0;
+        this.inputDim = network.inputDim();
         this.inputs = new Matrix[layers.size()];
         this.cotangents = new Matrix[layers.size()];
     }
@@ -62,11 +71,7 @@ final class NtkFeatureStore implements FeatureStore {
     @Override
     public void append(KernelFeatures features, int index) {
         NtkFeatures f = EmpiricalNtkKernel.unwrap(features);
-        if (f.mode() != mode || f.layers().size() != layers.size() || f.outputs() != outputs) {
-            throw new IllegalArgumentException("features of another kernel: mode " + f.mode() + ", "
-                    + f.layers().size() + " layers, " + f.outputs() + " outputs; the store holds " + mode + ", "
-                    + layers.size() + ", " + outputs);
-        }
+        requireSameKernel(f);
         if (index < 0 || index >= f.samples()) {
             throw new IndexOutOfBoundsException("sample " + index + " of " + f.samples());
         }
@@ -77,6 +82,32 @@ final class NtkFeatureStore implements FeatureStore {
             cotangents[l].setColumns(size * g, lf.cotangents().columns(index * g, (index + 1) * g));
         }
         size++;
+    }
+
+    /** All samples at once: two bulk copies per layer instead of two per sample and layer. */
+    @Override
+    public void appendAll(KernelFeatures features) {
+        NtkFeatures f = EmpiricalNtkKernel.unwrap(features);
+        requireSameKernel(f);
+        int m = f.samples();
+        if (m == 0) {
+            return;
+        }
+        ensureCapacity(size + m);
+        for (int l = 0; l < layers.size(); l++) {
+            LayerFeatures lf = f.layers().get(l);
+            inputs[l].setColumns(size, lf.inputs().columns(0, m));
+            cotangents[l].setColumns(size * g, lf.cotangents().columns(0, m * g));
+        }
+        size += m;
+    }
+
+    private void requireSameKernel(NtkFeatures f) {
+        if (f.mode() != mode || f.layers().size() != layers.size() || f.outputs() != outputs) {
+            throw new IllegalArgumentException("features of another kernel: mode " + f.mode() + ", "
+                    + f.layers().size() + " layers, " + f.outputs() + " outputs; the store holds " + mode + ", "
+                    + layers.size() + ", " + outputs);
+        }
     }
 
     @Override
@@ -102,8 +133,8 @@ final class NtkFeatureStore implements FeatureStore {
     @Override
     public int valuesPerSample() {
         int v = 0;
-        for (Layer layer : layers) {
-            v += layer.inDim() + g * layer.outDim();
+        for (int l = 0; l < layers.size(); l++) {
+            v += (l == 0 && firstInputsAreX ? 0 : layers.get(l).inDim()) + g * layers.get(l).outDim();
         }
         return v;
     }
@@ -116,10 +147,12 @@ final class NtkFeatureStore implements FeatureStore {
         double[] out = new double[valuesPerSample()];
         int at = 0;
         for (int l = 0; l < layers.size(); l++) {
-            double[] in = new double[layers.get(l).inDim()];
-            inputs[l].readColumn(index, in);
-            System.arraycopy(in, 0, out, at, in.length);
-            at += in.length;
+            if (l > 0 || !firstInputsAreX) {
+                double[] in = new double[layers.get(l).inDim()];
+                inputs[l].readColumn(index, in);
+                System.arraycopy(in, 0, out, at, in.length);
+                at += in.length;
+            }
             double[] cot = new double[layers.get(l).outDim()];
             for (int k = 0; k < g; k++) {
                 cotangents[l].readColumn(index * g + k, cot);
@@ -131,7 +164,10 @@ final class NtkFeatureStore implements FeatureStore {
     }
 
     @Override
-    public void appendValues(double[] values) {
+    public void appendValues(double[] x, double[] values) {
+        if (x.length != inputDim) {
+            throw new IllegalArgumentException("x: expected " + inputDim + " values (input_dim), got " + x.length);
+        }
         if (values.length != valuesPerSample()) {
             throw new IllegalArgumentException("features: expected " + valuesPerSample()
                     + " values per sample for this network and mode, got " + values.length);
@@ -140,8 +176,12 @@ final class NtkFeatureStore implements FeatureStore {
         int at = 0;
         for (int l = 0; l < layers.size(); l++) {
             int in = layers.get(l).inDim();
-            inputs[l].setColumnSegment(size, 0, java.util.Arrays.copyOfRange(values, at, at + in));
-            at += in;
+            if (l == 0 && firstInputsAreX) {
+                inputs[l].setColumnSegment(size, 0, x); // narrowed to the network's precision as the forward pass does
+            } else {
+                inputs[l].setColumnSegment(size, 0, java.util.Arrays.copyOfRange(values, at, at + in));
+                at += in;
+            }
             int out = layers.get(l).outDim();
             for (int k = 0; k < g; k++) {
                 cotangents[l].setColumnSegment(size * g + k, 0, java.util.Arrays.copyOfRange(values, at, at + out));

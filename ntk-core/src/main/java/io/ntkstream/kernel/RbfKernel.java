@@ -51,7 +51,7 @@ public final class RbfKernel implements FeatureKernel {
         double[] column = new double[inputDim];
         for (int c = 0; c < x.cols(); c++) {
             x.readColumn(c, column);
-            v.appendValues(column);
+            v.appendValues(column, new double[0]);
         }
         return v;
     }
@@ -90,6 +90,11 @@ public final class RbfKernel implements FeatureKernel {
     }
 
     @Override
+    public double[] f0(KernelFeatures features, Matrix x) {
+        return new double[outputs * x.cols()];
+    }
+
+    @Override
     public FeatureStore newStore() {
         return new Vectors(inputDim);
     }
@@ -106,7 +111,7 @@ public final class RbfKernel implements FeatureKernel {
         throw new IllegalArgumentException("features of another kernel: " + f.getClass().getSimpleName());
     }
 
-    /** Samples as plain vectors: both a batch's features and a store. */
+    /** Samples as plain vectors: both a batch's features and a store (whose rows export nothing but x). */
     private static final class Vectors implements FeatureStore {
         private final int dim;
         private final List<double[]> rows = new ArrayList<>();
@@ -132,21 +137,25 @@ public final class RbfKernel implements FeatureKernel {
 
         @Override
         public double[] sampleValues(int index) {
-            return rows.get(index).clone();
+            rows.get(index); // bounds
+            return new double[0];
         }
 
         @Override
-        public void appendValues(double[] values) {
-            if (values.length != dim) {
-                throw new IllegalArgumentException("features: expected " + dim + " values per sample, got "
-                        + values.length);
+        public void appendValues(double[] x, double[] values) {
+            if (x.length != dim) {
+                throw new IllegalArgumentException("x: expected " + dim + " values (input_dim), got " + x.length);
             }
-            rows.add(values.clone());
+            if (values.length != 0) {
+                throw new IllegalArgumentException("features: expected 0 values per sample (an RBF kernel's features are "
+                        + "x), got " + values.length);
+            }
+            rows.add(x.clone());
         }
 
         @Override
         public int valuesPerSample() {
-            return dim;
+            return 0;
         }
 
         @Override

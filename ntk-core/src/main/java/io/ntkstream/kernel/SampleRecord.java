@@ -13,12 +13,27 @@ import java.io.UncheckedIOException;
  * Everything a {@link KernelState} keeps about sample i, as one row: what a streaming state
  * backend stores per sample (a MapState entry), so that adding a sample writes one new row.
  * {@code gramRow} and {@code choleskyRow} hold i + 1 values (the lower triangle: k(x_i, x_j) and
- * L[i][j] for j ≤ i); {@code jitter} is what was added to A's diagonal at this sample.
+ * L[i][j] for j ≤ i); {@code jitter} is what was added to A's diagonal at this sample;
+ * {@code features} are the kernel's stored features without what x gives back
+ * ({@link FeatureStore#sampleValues}: for a network whose first layer is dense, its inputs are x).
+ *
+ * <p>Bytes, format {@value #FORMAT}: magic "NTSR", the format number, the id (modified UTF-8), then
+ * x, target, f0, features, Gram row, Cholesky row — each array as its length, a width byte and
+ * the values: width 4 (float32) when every value is exactly a float (a float32 network's features
+ * are; narrowing them back is exact), else 8 (float64) — and the jitter. Format 1 (before the
+ * magic; features widened to doubles and the first layer's inputs stored besides x) is not read:
+ * such rows fail with a message naming it, and the state is rebuilt from the raw samples.
  */
 public record SampleRecord(String id, double[] x, double[] target, double[] f0, double[] features, double[] gramRow,
                            double[] choleskyRow, double jitter) {
+    /** "NTSR". */
+    static final int MAGIC = 0x4e545352;
+    /** The row format written and read. */
+    public static final int FORMAT = 2;
 
     public void write(DataOutput out) throws IOException {
+        out.writeInt(MAGIC);
+        out.writeInt(FORMAT);
         out.writeUTF(id);
         writeArray(out, x);
         writeArray(out, target);
@@ -30,12 +45,23 @@ public record SampleRecord(String id, double[] x, double[] target, double[] f0, 
     }
 
     public static SampleRecord read(DataInput in) throws IOException {
+        int magic = in.readInt();
+        if (magic != MAGIC) {
+            throw new IllegalArgumentException("sample record: not format " + FORMAT + " (no \"NTSR\" header); rows of "
+                    + "SampleRecord format 1 (written before format 2) are not supported: rebuild the task's state "
+                    + "from its raw samples");
+        }
+        int format = in.readInt();
+        if (format != FORMAT) {
+            throw new IllegalArgumentException("sample record: SampleRecord format " + format
+                    + " is not supported (this build reads format " + FORMAT + ")");
+        }
         return new SampleRecord(in.readUTF(), readArray(in), readArray(in), readArray(in), readArray(in),
                 readArray(in), readArray(in), in.readDouble());
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(serializedSize());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             write(out);
         } catch (IOException e) {
@@ -52,10 +78,47 @@ public record SampleRecord(String id, double[] x, double[] target, double[] f0, 
         }
     }
 
+    /** Bytes {@link #write} produces. */
+    public int serializedSize() {
+        return 8 + 2 + utfLength(id) + arraySize(x) + arraySize(target) + arraySize(f0) + arraySize(features)
+                + arraySize(gramRow) + arraySize(choleskyRow) + 8;
+    }
+
+    /** Length of the modified UTF-8 {@link DataOutput#writeUTF} writes (without its 2-byte length). */
+    private static int utfLength(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c >= 0x0001 && c <= 0x007f ? 1 : c <= 0x07ff ? 2 : 3;
+        }
+        return n;
+    }
+
+    private static boolean floatExact(double[] v) {
+        for (double d : v) {
+            if ((double) (float) d != d && !Double.isNaN(d)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int arraySize(double[] v) {
+        return 5 + v.length * (floatExact(v) ? 4 : 8);
+    }
+
     private static void writeArray(DataOutput out, double[] v) throws IOException {
         out.writeInt(v.length);
-        for (double d : v) {
-            out.writeDouble(d);
+        if (floatExact(v)) {
+            out.writeByte(4);
+            for (double d : v) {
+                out.writeFloat((float) d);
+            }
+        } else {
+            out.writeByte(8);
+            for (double d : v) {
+                out.writeDouble(d);
+            }
         }
     }
 
@@ -64,9 +127,18 @@ public record SampleRecord(String id, double[] x, double[] target, double[] f0, 
         if (n < 0 || n > (1 << 28)) {
             throw new IOException("corrupt array length " + n);
         }
+        int width = in.readByte();
         double[] v = new double[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = in.readDouble();
+        if (width == 4) {
+            for (int i = 0; i < n; i++) {
+                v[i] = in.readFloat();
+            }
+        } else if (width == 8) {
+            for (int i = 0; i < n; i++) {
+                v[i] = in.readDouble();
+            }
+        } else {
+            throw new IOException("corrupt value width " + width);
         }
         return v;
     }

@@ -350,6 +350,15 @@ public final class Matrix implements AutoCloseable {
         read((long) c * rows, dst, 0, rows);
     }
 
+    /** Reads columns [c0, c1) into dst[0 .. (c1 − c0)·rows), column-major (one bulk copy). */
+    public void readColumns(int c0, int c1, double[] dst) {
+        if (c0 < 0 || c1 < c0 || c1 > cols || dst.length < (long) (c1 - c0) * rows) {
+            throw new IndexOutOfBoundsException("columns [" + c0 + ", " + c1 + ") of " + this + " into "
+                    + dst.length + " values");
+        }
+        read((long) c0 * rows, dst, 0, (c1 - c0) * rows);
+    }
+
     /** Column-major copy of the values. */
     public double[] toColumnMajor() {
         double[] out = new double[Math.toIntExact(length())];

@@ -342,9 +342,9 @@ public final class MetaSimulation {
                 System.arraycopy(task.queryX(), 0, xs, n, q);
             }
             try (Matrix x = Matrix.fromColumnMajor(Precision.FLOAT64, 1, all, xs);
-                 KernelFeatures f = kernel.featurize(x); Matrix f0 = kernel.f0(x)) {
+                 KernelFeatures f = kernel.featurize(x)) {
                 double[] k = kernel.cross(f, f); // all x all
-                double[] f0v = f0.toColumnMajor();
+                double[] f0v = kernel.f0(f, x);
                 double[][] gram = new double[n][n];
                 double[][] r = new double[n][1];
                 for (int i = 0; i < n; i++) {

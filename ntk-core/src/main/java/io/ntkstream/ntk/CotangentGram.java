@@ -14,6 +14,9 @@ import io.ntkstream.linalg.Matrix;
 final class CotangentGram {
     private CotangentGram() {}
 
+    /** Values read from native memory per bulk copy. */
+    private static final int CHUNK_VALUES = 1 << 16;
+
     static void accumulate(Matrix d1, Matrix d2, NtkMode mode, int outputs, Matrix weights, KernelBlock target) {
         int g = mode.cotangentsPerSample(outputs);
         int b1 = d1.cols() / g;
@@ -25,12 +28,22 @@ final class CotangentGram {
                 // Σ_k ⟨d1[:, i·g+k], d2[:, j·g+k]⟩ = (reshaped d1)ᵀ(reshaped d2)
                 try (Matrix gram = Matrix.multiply(d1.reshape(d1.rows() * g, b1), true,
                         d2.reshape(d2.rows() * g, b2), false, 1.0)) {
-                    double[] column = new double[b1];
-                    for (int j = 0; j < b2; j++) {
-                        gram.readColumn(j, column);
-                        weightsColumn(weights, j, w);
-                        for (int i = 0; i < b1; i++) {
-                            t[i * b2 + j] += w[i] * column[i];
+                    // read in chunks of whole columns (bulk copies, bounded memory): a 1 x n kernel row
+                    // is then one read instead of n
+                    int chunk = Math.max(1, Math.min(b2, CHUNK_VALUES / Math.max(1, b1)));
+                    double[] gv = new double[chunk * b1];
+                    double[] wv = weights == null ? null : new double[chunk * b1];
+                    for (int j0 = 0; j0 < b2; j0 += chunk) {
+                        int j1 = Math.min(b2, j0 + chunk);
+                        gram.readColumns(j0, j1, gv);
+                        if (wv != null) {
+                            weights.readColumns(j0, j1, wv);
+                        }
+                        for (int j = j0; j < j1; j++) {
+                            int at = (j - j0) * b1;
+                            for (int i = 0; i < b1; i++) {
+                                t[i * b2 + j] += (wv == null ? 1.0 : wv[at + i]) * gv[at + i];
+                            }
                         }
                     }
                 }

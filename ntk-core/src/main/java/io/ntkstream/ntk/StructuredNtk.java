@@ -26,7 +26,10 @@ public final class StructuredNtk implements NtkAlgorithm {
         return NtkMethod.STRUCTURED;
     }
 
-    /** One forward pass and one backward pass of g cotangents per sample (x: input_dim x b). */
+    /**
+     * One forward pass and one backward pass of g cotangents per sample (x: input_dim x b). The
+     * features keep the forward pass's outputs f(x) ({@link NtkFeatures#networkOutput()}).
+     */
     public static NtkFeatures features(Network network, NtkMode mode, Matrix x) {
         ForwardTrace trace = network.forward(x);
         int outputs = network.outputDim();
@@ -43,14 +46,15 @@ public final class StructuredNtk implements NtkAlgorithm {
                 kept.add(cotangents.get(l));
             }
         }
-        // free what the features do not keep: pre-activations, their cotangents, the outputs
+        kept.add(trace.output());
+        // free what the features do not keep: pre-activations, their cotangents
         trace.closeExcept(kept);
         for (Matrix c : cotangents) {
             if (kept.stream().noneMatch(k -> k == c)) {
                 c.close();
             }
         }
-        return new NtkFeatures(mode, outputs, x.cols(), layers);
+        return new NtkFeatures(mode, outputs, x.cols(), layers, trace.output());
     }
 
     /** Θ between two feature blocks, float64, in the mode's layout. */

@@ -78,6 +78,42 @@ class EmpiricalNtkKernelTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Precision.class)
+    void f0FromTheFeaturesIsTheNetworksOutputWithoutASecondPass(Precision precision) {
+        Network net = network(precision);
+        EmpiricalNtkKernel kernel = new EmpiricalNtkKernel(net, NtkMode.PSEUDO);
+        Matrix x = TestNetworks.inputs(4, 6, 3, Precision.FLOAT64);
+        try (KernelFeatures fx = kernel.featurize(x); Matrix f0 = kernel.f0(x)) {
+            assertThat(kernel.f0(fx, x)).containsExactly(f0.toColumnMajor());
+            // the features keep the forward pass's outputs; their views and a store do not
+            assertThat(EmpiricalNtkKernel.unwrap(fx).networkOutput()).isNotNull();
+            try (FeatureStore store = kernel.newStore()) {
+                store.append(fx, 2);
+                assertThat(EmpiricalNtkKernel.unwrap(store).networkOutput()).isNull();
+            }
+        }
+        // appending a whole batch at once stores the same features as one sample at a time
+        try (KernelFeatures fx = kernel.featurize(x); FeatureStore one = kernel.newStore();
+             FeatureStore all = kernel.newStore()) {
+            for (int round = 0; round < 4; round++) { // past the initial capacity
+                for (int i = 0; i < 6; i++) {
+                    one.append(fx, i);
+                }
+                all.appendAll(fx);
+            }
+            assertThat(all.size()).isEqualTo(24);
+            for (int j = 0; j < 24; j++) {
+                assertThat(all.sampleValues(j)).containsExactly(one.sampleValues(j));
+            }
+            assertThat(kernel.cross(fx, all)).containsExactly(kernel.cross(fx, one));
+        }
+        RbfKernel rbf = new RbfKernel(4, OUTPUTS, 1.0, 1.0);
+        try (KernelFeatures fr = rbf.featurize(x)) {
+            assertThat(rbf.f0(fr, x)).containsOnly(0.0).hasSize(OUTPUTS * 6);
+        }
+    }
+
     @Test
     void diagonalOverSeveralBlocksMatchesTheFullKernel() {
         Network net = network(Precision.FLOAT64);
@@ -133,7 +169,9 @@ class EmpiricalNtkKernelTest {
                 for (int j = 0; j < store.size(); j++) {
                     double[] v = store.sampleValues(j);
                     assertThat(v).hasSize(store.valuesPerSample());
-                    copy.appendValues(v);
+                    double[] xj = new double[4];
+                    x.readColumn(kept[j], xj);
+                    copy.appendValues(xj, v);
                 }
                 assertThat(kernel.cross(fz, copy)).containsExactly(crossed);
             }
@@ -149,7 +187,9 @@ class EmpiricalNtkKernelTest {
         assertThatThrownBy(() -> kernel.featurize(TestNetworks.inputs(3, 2, 1, Precision.FLOAT64)))
                 .hasMessageContaining("input_dim x n = 4 x n").hasMessageContaining("3x2");
         try (FeatureStore store = kernel.newStore()) {
-            assertThatThrownBy(() -> store.appendValues(new double[3])).hasMessageContaining("features: expected");
+            assertThatThrownBy(() -> store.appendValues(new double[4], new double[3])).hasMessageContaining("features: expected");
+            assertThatThrownBy(() -> store.appendValues(new double[3], new double[store.valuesPerSample()]))
+                    .hasMessageContaining("x: expected 4 values");
         }
         // the description identifies the checkpoint
         EmpiricalNtkKernel other = new EmpiricalNtkKernel(Networks.random(net.architecture(), 6, Precision.FLOAT64),

@@ -104,6 +104,33 @@ class IncrementalCholeskyTest {
                         .isCloseTo(refs[i][k], Offset.offset(TOL * scaleMany));
             }
         }
+        // forward substitution for m right-hand sides stored row-major (m = 1 and a batch), against the dense factor
+        for (int m : new int[] {1, 5}) {
+            double[] rhs = new double[m * n];
+            for (int k = 0; k < rhs.length; k++) {
+                rhs[k] = r.nextDouble() * 2 - 1;
+            }
+            double[] y = rhs.clone();
+            c.solveLowerRowsInPlace(y, m);
+            for (int q = 0; q < m; q++) {
+                double[] expected = new double[n];
+                for (int i = 0; i < n; i++) {
+                    double v = rhs[q * n + i];
+                    for (int j = 0; j < i; j++) {
+                        v -= l[i][j] * expected[j];
+                    }
+                    expected[i] = v / l[i][i];
+                }
+                double sc = Math.max(1, maxAbs(expected));
+                double[] single = c.solveLower(java.util.Arrays.copyOfRange(rhs, q * n, (q + 1) * n));
+                for (int i = 0; i < n; i++) {
+                    assertThat(y[q * n + i]).as("L⁻¹B row-major [%d][%d] at n=%d", q, i, n)
+                            .isCloseTo(expected[i], Offset.offset(TOL * sc));
+                    assertThat(single[i]).as("L⁻¹b [%d] at n=%d, the same alone as in a batch", i, n)
+                            .isEqualTo(y[q * n + i]);
+                }
+            }
+        }
         if (inverse) {
             double[][] inv = DenseReference.inverse(a);
             double[] diag = c.inverseDiagonal();
@@ -259,6 +286,123 @@ class IncrementalCholeskyTest {
         assertThat(copy.rows().get(7)).containsExactly(c.rows().get(7));
     }
 
+    /** The kernel rows of {@code batch} as addAll / add take them: against the stored points and the batch before it. */
+    static double[][] kernelRows(List<double[]> stored, List<double[]> batch) {
+        double[][] rows = new double[batch.size()][];
+        for (int i = 0; i < batch.size(); i++) {
+            double[] row = new double[stored.size() + i];
+            for (int j = 0; j < row.length; j++) {
+                row[j] = rbf(batch.get(i), j < stored.size() ? stored.get(j) : batch.get(j - stored.size()));
+            }
+            rows[i] = row;
+        }
+        return rows;
+    }
+
+    static double[] kSelf(List<double[]> batch) {
+        return batch.stream().mapToDouble(p -> rbf(p, p)).toArray();
+    }
+
+    /** Sequential adds of the same rows: the reference addAll must equal. */
+    static List<IncrementalCholesky.AddResult> addOneByOne(IncrementalCholesky c, double[][] rows, double[] kSelf) {
+        List<IncrementalCholesky.AddResult> out = new ArrayList<>();
+        for (int i = 0; i < rows.length; i++) {
+            out.add(c.add(rows[i], kSelf[i]));
+        }
+        return out;
+    }
+
+    static void assertSameFactor(IncrementalCholesky blocked, IncrementalCholesky sequential,
+                                 List<IncrementalCholesky.AddResult> a, List<IncrementalCholesky.AddResult> b, double tol) {
+        assertThat(blocked.size()).isEqualTo(sequential.size());
+        for (int i = 0; i < blocked.size(); i++) {
+            double[] x = blocked.row(i);
+            double[] y = sequential.row(i);
+            assertThat(x).hasSameSizeAs(y);
+            for (int j = 0; j < x.length; j++) {
+                assertThat(x[j]).as("L[%d][%d]", i, j).isCloseTo(y[j], Offset.offset(tol * Math.max(1, Math.abs(y[j]))));
+            }
+            assertThat(blocked.jitter(i)).as("jitter %d", i).isCloseTo(sequential.jitter(i), Offset.offset(1e-12));
+        }
+        assertThat(a).hasSameSizeAs(b);
+        for (int i = 0; i < a.size(); i++) {
+            assertThat(a.get(i).jittered()).as("jittered %d", i).isEqualTo(b.get(i).jittered());
+            assertThat(a.get(i).pivot()).as("pivot %d", i).isCloseTo(b.get(i).pivot(), Offset.offset(1e-12));
+            assertThat(a.get(i).jitterAdded()).isCloseTo(b.get(i).jitterAdded(), Offset.offset(1e-12));
+        }
+    }
+
+    @ParameterizedTest(name = "batch of {0}")
+    @ValueSource(ints = {1, 2, 7, 33})
+    void addAllEqualsSequentialAddsAndADenseFactor(int m) {
+        SplittableRandom r = new SplittableRandom(40 + m);
+        double ridge = 1e-2;
+        IncrementalCholesky blocked = new IncrementalCholesky(ridge);
+        IncrementalCholesky sequential = new IncrementalCholesky(ridge);
+        List<double[]> points = new ArrayList<>();
+        for (int round = 0; round < 3; round++) { // from empty, then onto a factor of 0, m, 2m (+ removals) rows
+            List<double[]> batch = new ArrayList<>();
+            for (int i = 0; i < m; i++) {
+                batch.add(point(r));
+            }
+            double[][] rows = kernelRows(points, batch);
+            double[] self = kSelf(batch);
+            List<IncrementalCholesky.AddResult> a = blocked.addAll(rows, self);
+            List<IncrementalCholesky.AddResult> b = addOneByOne(sequential, rows, self);
+            points.addAll(batch);
+            assertSameFactor(blocked, sequential, a, b, 1e-12);
+            assertMatchesDense(blocked, points, ridge, r, round == 1);
+            if (points.size() > 3) {
+                blocked.remove(1);
+                sequential.remove(1);
+                points.remove(1);
+            }
+        }
+    }
+
+    @Test
+    void addAllAppliesTheJitterRuleToEachPivotInOrder() {
+        SplittableRandom r = new SplittableRandom(13);
+        for (double ridge : new double[] {0.0, 1e-3}) {
+            IncrementalCholesky blocked = new IncrementalCholesky(ridge);
+            IncrementalCholesky sequential = new IncrementalCholesky(ridge);
+            List<double[]> points = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                double[] p = point(r);
+                double[] row = kernelRows(points, List.of(p))[0];
+                blocked.add(row, rbf(p, p));
+                sequential.add(row, rbf(p, p));
+                points.add(p);
+            }
+            // duplicates of stored points, a duplicate within the batch, and fresh points in between
+            double[] fresh = point(r);
+            List<double[]> batch = List.of(points.get(2).clone(), point(r), fresh, fresh.clone(), points.get(4).clone(),
+                    point(r), points.get(2).clone());
+            double[][] rows = kernelRows(points, batch);
+            double[] self = kSelf(batch);
+            List<IncrementalCholesky.AddResult> a = blocked.addAll(rows, self);
+            List<IncrementalCholesky.AddResult> b = addOneByOne(sequential, rows, self);
+            // at λ = 0 entries after a jittered pivot (√(1e-10 k(x,x))) amplify rounding ~1e5-fold
+            assertSameFactor(blocked, sequential, a, b, ridge == 0 ? 1e-9 : 1e-12);
+            if (ridge == 0) {
+                assertThat(a.stream().filter(IncrementalCholesky.AddResult::jittered).count()).as("jittered pivots")
+                        .isEqualTo(4);
+                assertThat(a.get(1).jittered()).isFalse();
+                assertThat(a.get(3).jittered()).isTrue();
+            } else {
+                assertThat(a).noneMatch(IncrementalCholesky.AddResult::jittered);
+            }
+            points.addAll(batch);
+            // the factor is that of K + λI + D with the reported jitter D
+            double[][] l = DenseReference.cholesky(target(points, ridge, blocked));
+            for (int i = 0; i < points.size(); i++) {
+                for (int j = 0; j <= i; j++) {
+                    assertThat(blocked.row(i)[j]).isCloseTo(l[i][j], Offset.offset(1e-6 * Math.max(1, Math.abs(l[i][j]))));
+                }
+            }
+        }
+    }
+
     @Test
     void argumentErrorsNameTheArgumentAndShape() {
         IncrementalCholesky c = new IncrementalCholesky(0.1);
@@ -272,5 +416,16 @@ class IncrementalCholeskyTest {
         assertThatThrownBy(() -> IncrementalCholesky.fromRows(0.1, 1e-10, List.of(new double[] {1}, new double[] {1}),
                 null)).hasMessageContaining("Cholesky row 1: expected 2 values");
         assertThat(c.size()).isEqualTo(1);
+        // addAll checks every row before it changes anything
+        assertThatThrownBy(() -> c.addAll(new double[][] {new double[1], new double[1]}, new double[] {1, 1}))
+                .hasMessageContaining("kernelRows[1]: expected 2 values");
+        assertThatThrownBy(() -> c.addAll(new double[][] {new double[1], {0, Double.NaN}}, new double[] {1, 1}))
+                .hasMessageContaining("kernelRows[1][1]");
+        assertThatThrownBy(() -> c.addAll(new double[][] {new double[1], new double[2]}, new double[] {1, -5}))
+                .hasMessageContaining("kSelf[1]");
+        assertThatThrownBy(() -> c.addAll(new double[][] {new double[1]}, new double[2]))
+                .hasMessageContaining("kSelf: expected 1 values");
+        assertThat(c.size()).isEqualTo(1);
+        assertThat(c.addAll(new double[0][], new double[0])).isEmpty();
     }
 }

@@ -147,6 +147,30 @@ class KernelStateTest {
         return new Reference(mean, variance, alpha);
     }
 
+    /** z = L⁻¹(Y − f0) with L the textbook Cholesky factor of K + λI on the members. */
+    static double[][] referenceWhitened(List<Integer> members, double ridge) {
+        int n = members.size();
+        double[][] a = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                a[i][j] = kPool[members.get(i)][members.get(j)];
+            }
+            a[i][i] += ridge;
+        }
+        double[][] l = DenseReference.cholesky(a);
+        double[][] z = new double[n][O];
+        for (int i = 0; i < n; i++) {
+            for (int o = 0; o < O; o++) {
+                double v = yPool[members.get(i)][o] - f0Pool[members.get(i)][o];
+                for (int j = 0; j < i; j++) {
+                    v -= l[i][j] * z[j][o];
+                }
+                z[i][o] = v / l[i][i];
+            }
+        }
+        return z;
+    }
+
     /** μ_t at the queries: f0* + k* K⁻¹(I − exp(−(ηt/n)K)) R, no eigendecomposition. */
     static double[][] referenceFlow(List<Integer> members, double flowTime) {
         int n = members.size();
@@ -224,10 +248,16 @@ class KernelStateTest {
                 }
                 Reference ref = reference(members, ridge);
                 assertThat(s.size()).isEqualTo(members.size());
-                assertClose(s.alpha(), ref.alpha(), 1e-9, "α at step " + step);
+                // predictions first (z only, α not yet asked for), then α, then predictions through α
                 Gaussian g = s.predict(queryX);
-                assertClose(g.mean(), ref.mean(), 1e-9, "μ at step " + step);
+                assertClose(g.mean(), ref.mean(), 1e-10, "μ at step " + step);
                 assertClose(g.variance(), ref.variance(), 1e-9, "σ² at step " + step);
+                assertClose(s.whitenedResiduals(), referenceWhitened(members, ridge), 1e-10, "z at step " + step);
+                if (step % 3 == 0) {
+                    assertClose(s.predict(queryX, TrainingTime.INFINITE, false).mean(), ref.mean(), 1e-10,
+                            "μ without variance (through α) at step " + step);
+                    assertClose(s.alpha(), ref.alpha(), 1e-9, "α at step " + step);
+                }
             }
             // the stored Gram rows are the kernel of the members
             double[][] gram = s.gram();
@@ -433,6 +463,83 @@ class KernelStateTest {
                 assertClose(rebuilt.predict(queryX).mean(), s.predict(queryX).mean(), 1e-10, "rebuilt μ");
             }
         }
+    }
+
+    @Test
+    void float32RowsAreCompactAndRestoreBitIdentically() {
+        Network net32 = Networks.random(TestNetworks.mlp(D, new int[] {32, 32}, O, Activation.RELU,
+                Parametrization.NTK, 1.5, 0.2, true), 11, Precision.FLOAT32);
+        EmpiricalNtkKernel k32 = new EmpiricalNtkKernel(net32, NtkMode.PSEUDO);
+        List<String> ids = new ArrayList<>();
+        double[][] y = new double[12][];
+        for (int i = 0; i < 12; i++) {
+            ids.add(id(i));
+            y[i] = yPool[i];
+        }
+        try (KernelState s = new KernelState(k32, 1e-2)) {
+            s.addAll(ids, poolX.columns(0, 12), y);
+            s.add(id(20), column(poolX, 20), yPool[20]);
+            s.remove(id(3));
+            // pseudo: one cotangent per sample; the first dense layer's inputs are x and are not stored again
+            int featureValues = 32 + (32 + 32) + (32 + O);
+            List<SampleRecord> rows = new ArrayList<>();
+            for (SampleRecord r : s.records()) {
+                assertThat(r.features()).hasSize(featureValues);
+                for (double v : r.features()) {
+                    assertThat((double) (float) v).isEqualTo(v);
+                }
+                byte[] bytes = r.toBytes();
+                int expected = 8 + 2 + r.id().length()
+                        + (5 + 8 * D)                       // raw x, float64
+                        + (5 + 8 * O)                       // target
+                        + (5 + 4 * O)                       // f0: a float32 network's outputs
+                        + (5 + 4 * featureValues)           // features as float32
+                        + 2 * (5 + 8 * r.gramRow().length)  // Gram and Cholesky rows
+                        + 8;
+                assertThat(bytes).hasSize(expected);
+                assertThat(r.serializedSize()).isEqualTo(expected);
+                rows.add(SampleRecord.fromBytes(bytes));
+            }
+            try (KernelState restored = KernelState.restore(k32, s.ridge(), s.jitterTolerance(), rows);
+                 KernelState fromBytes = KernelState.fromBytes(k32, s.toBytes())) {
+                for (KernelState copy : List.of(restored, fromBytes)) {
+                    assertIdentical(copy.predict(queryX), s.predict(queryX));
+                    assertIdentical(copy.predict(queryX, TrainingTime.of(4, 0.5), true),
+                            s.predict(queryX, TrainingTime.of(4, 0.5), true));
+                    assertThat(copy.predict(queryX, TrainingTime.INFINITE, false).mean())
+                            .isDeepEqualTo(s.predict(queryX, TrainingTime.INFINITE, false).mean());
+                    assertThat(copy.whitenedResiduals()).isDeepEqualTo(s.whitenedResiduals());
+                    assertThat(copy.records().get(5).features()).containsExactly(s.records().get(5).features());
+                }
+                // and keep learning identically
+                restored.add(id(25), column(poolX, 25), yPool[25]);
+                s.add(id(25), column(poolX, 25), yPool[25]);
+                assertIdentical(restored.predict(queryX), s.predict(queryX));
+            }
+        }
+    }
+
+    @Test
+    void rowsOfAnOlderFormatFailNamingTheFormat() throws Exception {
+        // format 1: no header, every array as its length and float64 values
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeUTF("s1");
+            for (double[] v : new double[][] {{0.5, 0.25, 1}, {1, 2}, {0, 0}, {1, 2, 3}, {1}, {1}}) {
+                out.writeInt(v.length);
+                for (double d : v) {
+                    out.writeDouble(d);
+                }
+            }
+            out.writeDouble(0);
+        }
+        assertThatThrownBy(() -> SampleRecord.fromBytes(bytes.toByteArray()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SampleRecord format 1");
+        byte[] newer = new SampleRecord("s1", new double[] {0.5}, new double[] {1}, new double[] {0}, new double[0],
+                new double[] {1}, new double[] {1}, 0).toBytes();
+        newer[7] = 3; // the format number's low byte
+        assertThatThrownBy(() -> SampleRecord.fromBytes(newer)).hasMessageContaining("SampleRecord format 3 is not "
+                + "supported").hasMessageContaining("reads format " + SampleRecord.FORMAT);
     }
 
     static void assertIdentical(Gaussian a, Gaussian b) {
