@@ -22,13 +22,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * reverse mode, no structure) to 1e-10, and from a Jacobian of central finite differences of the
  * forward pass to 1e-6.
  */
-class ResidualNtkTest {
+public class ResidualNtkTest {
 
     /**
      * A two-block ResNet: a conv-bn-relu stem, a block with an identity shortcut, a block that
      * halves the resolution and doubles the channels with a 1x1 stride-2 conv shortcut (scaled branch).
      */
-    static final String RESNET = """
+    public static final String RESNET = """
             {"input_shape":[2,6,6],"parametrization":"ntk","sigma_w":1.4,"sigma_b":0.2,"layers":[
              {"type":"conv2d","out":3,"kernel":3,"padding":1},{"type":"batch_norm"},{"type":"relu"},
              {"type":"residual","layers":[
@@ -42,14 +42,14 @@ class ResidualNtkTest {
              {"type":"relu"},{"type":"global_avg_pool"},{"type":"flatten"},{"type":"dense","out":3}]}""";
 
     /** A small MLP with layer norms, a residual dense block and a batch norm on flat features, standard parametrization. */
-    static final String LAYER_NORM_MLP = """
+    public static final String LAYER_NORM_MLP = """
             {"input_dim":5,"parametrization":"standard","sigma_w":1.3,"sigma_b":0.4,"layers":[
              {"type":"dense","out":6},{"type":"layer_norm"},{"type":"gelu"},
              {"type":"residual","layers":[{"type":"dense","out":6},{"type":"tanh"},{"type":"dense","out":6}]},
              {"type":"layer_norm","eps":0.01},{"type":"batch_norm"},{"type":"erf"},{"type":"dense","out":2}]}""";
 
     /** Norm layers without affine parameters, a residual block with a dense shortcut and a nested block. */
-    static final String NESTED = """
+    public static final String NESTED = """
             {"input_shape":[2,5],"parametrization":"ntk","sigma_w":1.2,"sigma_b":0.3,"layers":[
              {"type":"conv1d","out":3,"kernel":2},{"type":"layer_norm","affine":false},
              {"type":"residual","layers":[
