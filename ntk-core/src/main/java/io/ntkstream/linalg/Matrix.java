@@ -253,6 +253,30 @@ public final class Matrix implements AutoCloseable {
         });
     }
 
+    /** this += alpha·other elementwise (same shape): e.g. two paths' cotangents meeting at a shared value. */
+    public void addScaled(Matrix other, double alpha) {
+        if (other.rows != rows || other.cols != cols) {
+            throw new IllegalArgumentException("cannot add " + other.rows + "x" + other.cols + " to " + rows + "x" + cols);
+        }
+        long n = length();
+        int chunks = (int) ((n + CHUNK - 1) / CHUNK);
+        parallelFor(chunks, n, (from, to) -> {
+            double[][] scratch = SCRATCH.get();
+            double[] buf = scratch[0];
+            double[] add = scratch[1];
+            for (int ch = from; ch < to; ch++) {
+                long pos = (long) ch * CHUNK;
+                int len = (int) Math.min(CHUNK, n - pos);
+                read(pos, buf, 0, len);
+                other.read(pos, add, 0, len);
+                for (int i = 0; i < len; i++) {
+                    buf[i] += alpha * add[i];
+                }
+                write(pos, buf, 0, len);
+            }
+        });
+    }
+
     /** this[:, c] += alpha * v for every column c. */
     public void addToEveryColumn(double[] v, double alpha) {
         if (v.length != rows) {

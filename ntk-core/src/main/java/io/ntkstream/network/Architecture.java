@@ -55,7 +55,7 @@ public record Architecture(int inputDim, Parametrization parametrization, double
         layers = List.copyOf(layers);
         if (layers.stream().noneMatch(LayerSpec::hasParameters)) {
             throw new IllegalArgumentException("layers must contain at least one layer with parameters "
-                    + "({\"type\":\"dense\"}, conv1d or conv2d)");
+                    + "({\"type\":\"dense\"}, conv1d, conv2d, or a norm layer or residual block holding some)");
         }
         TensorShape shape = inputShape;
         for (int i = 0; i < layers.size(); i++) {
@@ -103,14 +103,23 @@ public record Architecture(int inputDim, Parametrization parametrization, double
      */
     public String shapeString() {
         StringBuilder sb = new StringBuilder().append(inputShape);
+        appendShapes(sb, layers);
+        return sb.toString();
+    }
+
+    private static void appendShapes(StringBuilder sb, List<LayerSpec> layers) {
         for (LayerSpec l : layers) {
             if (l instanceof LayerSpec.Dense d) {
                 sb.append('-').append(d.out());
             } else if (l instanceof LayerSpec.Conv c) {
                 sb.append('-').append(c.type()).append(':').append(c.out());
+            } else if (l instanceof LayerSpec.Residual r) {
+                sb.append("-res(");
+                StringBuilder inner = new StringBuilder();
+                appendShapes(inner, r.layers());
+                sb.append(inner.length() > 0 ? inner.substring(1) : "").append(')');
             }
         }
-        return sb.toString();
     }
 
     /** An MLP: {@code depth} hidden dense layers of {@code width}, each followed by {@code act}, then a dense output layer. */
@@ -174,13 +183,12 @@ public record Architecture(int inputDim, Parametrization parametrization, double
         }
         List<LayerSpec> layers = new ArrayList<>();
         for (int i = 0; i < layersNode.size(); i++) {
-            layers.add(parseLayer(layersNode.get(i), i));
+            layers.add(parseLayer(layersNode.get(i), "layers[" + i + "]"));
         }
         return new Architecture(inputDim, p, sigmaW, sigmaB, layers, inputShape);
     }
 
-    private static LayerSpec parseLayer(JsonNode node, int index) {
-        String where = "layers[" + index + "]";
+    private static LayerSpec parseLayer(JsonNode node, String where) {
         if (!node.isObject() || !node.has("type")) {
             throw new IllegalArgumentException(where + " must be an object with a \"type\"");
         }
@@ -232,6 +240,26 @@ public record Architecture(int inputDim, Parametrization parametrization, double
                     onlyFields(node, where, type, "type");
                     return new LayerSpec.Flatten();
                 }
+                case "residual" -> {
+                    onlyFields(node, where, type, "type", "layers", "shortcut", "scale");
+                    JsonNode branch = node.get("layers");
+                    if (branch == null || !branch.isArray() || branch.isEmpty()) {
+                        throw new IllegalArgumentException(where + ": \"layers\" of a residual block must be a non-empty array");
+                    }
+                    JsonNode shortcut = node.get("shortcut");
+                    if (shortcut != null && !shortcut.isArray()) {
+                        throw new IllegalArgumentException(where + ": \"shortcut\" must be an array of layers ([] = identity)");
+                    }
+                    return new LayerSpec.Residual(parseLayers(branch, where + ".layers"),
+                            shortcut == null ? List.of() : parseLayers(shortcut, where + ".shortcut"),
+                            optionalDouble(node, "scale", 1.0));
+                }
+                case "layer_norm", "batch_norm" -> {
+                    onlyFields(node, where, type, "type", "eps", "affine");
+                    double eps = optionalDouble(node, "eps", 1e-5);
+                    boolean affine = !node.has("affine") || node.get("affine").asBoolean(true);
+                    return type.equals("layer_norm") ? new LayerSpec.LayerNorm(eps, affine) : new LayerSpec.BatchNorm(eps, affine);
+                }
                 default -> {
                 }
             }
@@ -239,7 +267,15 @@ public record Architecture(int inputDim, Parametrization parametrization, double
             throw new IllegalArgumentException(e.getMessage().startsWith(where) ? e.getMessage() : where + ": " + e.getMessage(), e);
         }
         throw new IllegalArgumentException(where + ": unknown layer type \"" + type + "\"; supported: dense, conv1d, conv2d, "
-                + "avg_pool, max_pool, global_avg_pool, flatten, " + Activation.names());
+                + "avg_pool, max_pool, global_avg_pool, flatten, residual, layer_norm, batch_norm, " + Activation.names());
+    }
+
+    private static List<LayerSpec> parseLayers(JsonNode array, String where) {
+        List<LayerSpec> out = new ArrayList<>();
+        for (int j = 0; j < array.size(); j++) {
+            out.add(parseLayer(array.get(j), where + "[" + j + "]"));
+        }
+        return out;
     }
 
     private static void onlyFields(JsonNode node, String where, String type, String... allowed) {
@@ -308,7 +344,11 @@ public record Architecture(int inputDim, Parametrization parametrization, double
         root.put("parametrization", parametrization.name().toLowerCase(java.util.Locale.ROOT));
         root.put("sigma_w", sigmaW);
         root.put("sigma_b", sigmaB);
-        ArrayNode arr = root.putArray("layers");
+        putLayers(root.putArray("layers"), layers);
+        return root.toString();
+    }
+
+    private static void putLayers(ArrayNode arr, List<LayerSpec> layers) {
         for (LayerSpec l : layers) {
             ObjectNode o = arr.addObject();
             o.put("type", l.type());
@@ -331,9 +371,18 @@ public record Architecture(int inputDim, Parametrization parametrization, double
                 putList(o, "kernel", p.kernel());
                 putList(o, "stride", p.stride());
                 putList(o, "padding", p.padding());
+            } else if (l instanceof LayerSpec.Residual r) {
+                putLayers(o.putArray("layers"), r.layers());
+                putLayers(o.putArray("shortcut"), r.shortcut());
+                o.put("scale", r.scale());
+            } else if (l instanceof LayerSpec.LayerNorm n) {
+                o.put("eps", n.eps());
+                o.put("affine", n.affine());
+            } else if (l instanceof LayerSpec.BatchNorm n) {
+                o.put("eps", n.eps());
+                o.put("affine", n.affine());
             }
         }
-        return root.toString();
     }
 
     private static void putList(ObjectNode o, String field, List<Integer> values) {

@@ -20,7 +20,7 @@ import java.util.stream.IntStream;
  * group, each column-major (entry (j, k) of group g at g·(out/groups)·patch + k·(out/groups) + j),
  * then b. For groups = 1 this is the dense layer's layout with in = patch.
  */
-public record ConvLayer(int index, ConvGeometry geometry, Matrix weight, double[] bias, double weightScale,
+public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, double[] bias, double weightScale,
                         double biasScale, int paramOffset) implements ParameterLayer {
     /** Numbers of patches built at once (bounds the temporary memory of one GEMM). */
     private static final long CHUNK_VALUES = 1L << 21;
@@ -32,11 +32,11 @@ public record ConvLayer(int index, ConvGeometry geometry, Matrix weight, double[
         int rows = geometry.outChannelsPerGroup();
         int cols = geometry.groups() * geometry.patchSize();
         if (weight.rows() != rows || weight.cols() != cols) {
-            throw new IllegalArgumentException("conv layer " + index + ": weight matrix must be " + rows + "x" + cols
+            throw new IllegalArgumentException("conv layer " + module + ": weight matrix must be " + rows + "x" + cols
                     + ", got " + weight.rows() + "x" + weight.cols());
         }
         if (bias != null && bias.length != geometry.outChannels()) {
-            throw new IllegalArgumentException("conv layer " + index + ": bias must have " + geometry.outChannels()
+            throw new IllegalArgumentException("conv layer " + module + ": bias must have " + geometry.outChannels()
                     + " values, got " + bias.length);
         }
     }
@@ -302,10 +302,10 @@ public record ConvLayer(int index, ConvGeometry geometry, Matrix weight, double[
             }
         }
         List<NamedTensor> out = new ArrayList<>();
-        out.add(new NamedTensor(Networks.weightName(index), torchWeightShape(geometry), w, DType.FLOAT64));
+        out.add(new NamedTensor(Networks.weightName(module), torchWeightShape(geometry), w, DType.FLOAT64));
         if (hasBias()) {
             double[] b = Arrays.copyOfRange(flat, paramOffset + weightCount(), paramOffset + paramCount());
-            out.add(new NamedTensor(Networks.biasName(index), new int[] {geometry.outChannels()}, b, DType.FLOAT64));
+            out.add(new NamedTensor(Networks.biasName(module), new int[] {geometry.outChannels()}, b, DType.FLOAT64));
         }
         return out;
     }

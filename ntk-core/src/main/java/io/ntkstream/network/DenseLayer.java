@@ -14,7 +14,7 @@ import java.util.List;
  * <p>Its parameters sit in the flat parameter vector at {@code paramOffset}: W in column-major
  * order (entry (j,i) at i·out + j), then b.
  */
-public record DenseLayer(int index, Matrix weight, double[] bias, double weightScale, double biasScale,
+public record DenseLayer(String module, Matrix weight, double[] bias, double weightScale, double biasScale,
                          int paramOffset) implements ParameterLayer {
 
     @Override
@@ -146,11 +146,11 @@ public record DenseLayer(int index, Matrix weight, double[] bias, double weightS
                 w[j * inDim() + i] = flat[paramOffset + i * outDim() + j];
             }
         }
-        out.add(new NamedTensor(Networks.weightName(index), new int[] {outDim(), inDim()},
+        out.add(new NamedTensor(Networks.weightName(module), new int[] {outDim(), inDim()},
                 w, DType.FLOAT64));
         if (hasBias()) {
             double[] b = Arrays.copyOfRange(flat, paramOffset + weightCount(), paramOffset + paramCount());
-            out.add(new NamedTensor(Networks.biasName(index), new int[] {outDim()}, b,
+            out.add(new NamedTensor(Networks.biasName(module), new int[] {outDim()}, b,
                     DType.FLOAT64));
         }
         return out;

@@ -10,7 +10,8 @@ import io.ntkstream.linalg.Matrix;
  * sample c / group, e.g. one column per network output). Tangent batches hold several tangent
  * directions per sample ("tiled": column t*N + n is direction t of sample n).
  */
-public sealed interface Layer permits ParameterLayer, ActivationLayer, PoolLayer, GlobalAvgPoolLayer, FlattenLayer {
+public sealed interface Layer permits ParameterLayer, ActivationLayer, PoolLayer, GlobalAvgPoolLayer, FlattenLayer,
+        ResidualAdd {
 
     int inDim();
 

@@ -7,7 +7,7 @@ import java.util.List;
  * a sample ({@link #outShape}); a kind that cannot take its input shape says so, naming the layer.
  */
 public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise, LayerSpec.Conv, LayerSpec.Pool,
-        LayerSpec.GlobalAvgPool, LayerSpec.Flatten {
+        LayerSpec.GlobalAvgPool, LayerSpec.Flatten, LayerSpec.Residual, LayerSpec.LayerNorm, LayerSpec.BatchNorm {
 
     /** The {@code "type"} of the layer in the architecture JSON. */
     String type();
@@ -190,6 +190,111 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise
         @Override public String type() { return "flatten"; }
 
         @Override public TensorShape outShape(TensorShape in) { return TensorShape.of(in.size()); }
+    }
+
+    /**
+     * {@code {"type":"residual","layers":[...],"shortcut":[...],"scale":1.0}}: a block whose output is
+     * scale·layers(x) + shortcut(x). The shortcut is the identity when omitted or empty (e.g. a 1x1
+     * convolution when the branch changes the shape). Tensors of the branch's layer j are
+     * {@code "{i}.layers.{j}.*"}, of the shortcut's {@code "{i}.shortcut.{j}.*"} (a PyTorch module with
+     * {@code nn.Sequential} attributes {@code layers} and {@code shortcut}).
+     */
+    record Residual(List<LayerSpec> layers, List<LayerSpec> shortcut, double scale) implements LayerSpec {
+        public Residual {
+            if (layers == null || layers.isEmpty()) {
+                throw new IllegalArgumentException("residual block: \"layers\" must be a non-empty list of layers");
+            }
+            layers = List.copyOf(layers);
+            shortcut = shortcut == null ? List.of() : List.copyOf(shortcut);
+            if (!Double.isFinite(scale)) {
+                throw new IllegalArgumentException("residual block: \"scale\" must be a finite number, got " + scale);
+            }
+        }
+
+        @Override public String type() { return "residual"; }
+
+        @Override
+        public boolean hasParameters() {
+            return layers.stream().anyMatch(LayerSpec::hasParameters) || shortcut.stream().anyMatch(LayerSpec::hasParameters);
+        }
+
+        @Override
+        public TensorShape outShape(TensorShape in) {
+            TensorShape branch = sequenceShape(layers, in, "layers");
+            TensorShape path = sequenceShape(shortcut, in, "shortcut");
+            if (!branch.equals(path)) {
+                throw new IllegalArgumentException("residual block: the layers give samples of shape " + branch
+                        + " but the shortcut gives " + path + (shortcut.isEmpty()
+                        ? " (identity); add a \"shortcut\", e.g. [{\"type\":\"conv2d\",\"out\":" + (branch.isFlat()
+                        ? branch.size() : branch.channels()) + ",\"kernel\":1}]" : ""));
+            }
+            return branch;
+        }
+
+        /** The shape after a list of layers, errors naming the list and position ({@code layers[1]: ...}). */
+        static TensorShape sequenceShape(List<LayerSpec> specs, TensorShape in, String list) {
+            TensorShape shape = in;
+            for (int j = 0; j < specs.size(); j++) {
+                try {
+                    shape = specs.get(j).outShape(shape);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(list + "[" + j + "]: " + e.getMessage(), e);
+                }
+            }
+            return shape;
+        }
+    }
+
+    /**
+     * {@code {"type":"layer_norm","eps":1e-5,"affine":true}}: PyTorch {@code nn.LayerNorm(shape)} over all
+     * of a sample's features (shape = the sample's shape), y = (x − mean)/√(var + eps)·weight + bias with
+     * the biased variance; tensors {@code "{i}.weight"}, {@code "{i}.bias"} of the sample's shape.
+     */
+    record LayerNorm(double eps, boolean affine) implements LayerSpec {
+        public LayerNorm {
+            NormChecks.eps(eps, "layer_norm");
+        }
+
+        @Override public String type() { return "layer_norm"; }
+
+        @Override public boolean hasParameters() { return affine; }
+
+        @Override public TensorShape outShape(TensorShape in) { return in; }
+    }
+
+    /**
+     * {@code {"type":"batch_norm","eps":1e-5,"affine":true}}: PyTorch {@code nn.BatchNorm1d/2d} in inference
+     * mode (eval()), per channel c: y = (x − running_mean[c])/√(running_var[c] + eps)·weight[c] + bias[c];
+     * the channel is the first axis of [C, L] and [C, H, W] samples and each feature of a flat sample.
+     * Tensors {@code "{i}.weight"}, {@code "{i}.bias"} (trainable), {@code "{i}.running_mean"},
+     * {@code "{i}.running_var"} (fixed buffers), all [C]; {@code "{i}.num_batches_tracked"} is ignored.
+     */
+    record BatchNorm(double eps, boolean affine) implements LayerSpec {
+        public BatchNorm {
+            NormChecks.eps(eps, "batch_norm");
+        }
+
+        @Override public String type() { return "batch_norm"; }
+
+        @Override public boolean hasParameters() { return affine; }
+
+        @Override public TensorShape outShape(TensorShape in) { return in; }
+
+        /** C: the first axis of a [C, L] or [C, H, W] sample, the features of a flat one. */
+        public static int channels(TensorShape in) {
+            return in.isFlat() ? in.size() : in.channels();
+        }
+    }
+
+    /** Checks shared by the normalization layers. */
+    final class NormChecks {
+        private NormChecks() {}
+
+        static void eps(double eps, String type) {
+            if (!(eps > 0) || !Double.isFinite(eps)) {
+                throw new IllegalArgumentException(type + " layer: \"eps\" must be a finite number > 0, got " + eps);
+            }
+        }
     }
 
     /** Validation of window fields (one value per spatial axis, or one for all). */

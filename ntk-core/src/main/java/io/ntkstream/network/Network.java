@@ -10,18 +10,43 @@ import java.util.List;
  * {@code input_dim x N} matrices (one column per sample; a C x H x W sample flattened in C
  * order, see {@link TensorShape}); outputs {@code O x N}.
  * Forward, JVP and VJP are with respect to the parameters (the NTK's variables).
+ *
+ * <p>The layers are a flat list in evaluation order; layer l reads value {@link #sourceOf(int)}
+ * (value 0 = the input, value l + 1 = layer l's output; l itself for a plain sequence). A residual
+ * block appears as its branch's layers, its shortcut's layers and a {@link ResidualAdd}, which also
+ * adds its shortcut value; in reverse mode the cotangents of a value read twice add up.
  */
 public final class Network {
     private final Architecture architecture;
     private final Precision precision;
     private final List<Layer> layers;
+    private final int[] sources;
+    /** The last layer reading each value (as input or shortcut), to free tangents early. */
+    private final int[] lastUse;
     private final int paramCount;
 
-    Network(Architecture architecture, Precision precision, List<Layer> layers) {
+    Network(Architecture architecture, Precision precision, List<Layer> layers, int[] sources) {
         this.architecture = architecture;
         this.precision = precision;
         this.layers = List.copyOf(layers);
+        this.sources = sources.clone();
+        this.lastUse = new int[layers.size() + 1];
+        for (int l = 0; l < layers.size(); l++) {
+            if (sources[l] < 0 || sources[l] > l) {
+                throw new IllegalArgumentException("layer " + l + " reads value " + sources[l] + ", not computed before it");
+            }
+            lastUse[sources[l]] = l;
+            if (layers.get(l) instanceof ResidualAdd r) {
+                lastUse[r.shortcutSource()] = l;
+            }
+        }
+        lastUse[layers.size()] = layers.size();
         this.paramCount = this.layers.stream().mapToInt(Layer::paramCount).sum();
+    }
+
+    /** The value layer {@code layer} reads: 0 = the network input, l + 1 = the output of layer l. */
+    public int sourceOf(int layer) {
+        return sources[layer];
     }
 
     public Architecture architecture() {
@@ -60,14 +85,18 @@ public final class Network {
 
     public ForwardTrace forward(Matrix x) {
         requireInput(x);
-        List<Matrix> inputs = new ArrayList<>(layers.size());
+        List<Matrix> values = new ArrayList<>(layers.size() + 1);
         Matrix a = x.toPrecision(precision);
         boolean converted = a != x;
-        for (Layer layer : layers) {
-            inputs.add(a);
-            a = layer.forward(a);
+        values.add(a);
+        for (int l = 0; l < layers.size(); l++) {
+            Matrix out = layers.get(l).forward(values.get(sources[l]));
+            if (layers.get(l) instanceof ResidualAdd r) {
+                out.addScaled(values.get(r.shortcutSource()), 1.0);
+            }
+            values.add(out);
         }
-        return new ForwardTrace(inputs, a, converted);
+        return new ForwardTrace(values, sources, converted);
     }
 
     /** f(x): O x N. */
@@ -84,15 +113,36 @@ public final class Network {
             throw new IllegalArgumentException("cotangent seed must be " + outputDim() + "x" + trace.samples() * group
                     + ", got " + seed.rows() + "x" + seed.cols());
         }
+        // delta[v]: the cotangent of value v, complete once every layer reading v (all after it) is done
+        Matrix[] delta = new Matrix[layers.size() + 1];
+        delta[layers.size()] = seed.toPrecision(precision);
         Matrix[] cotangents = new Matrix[layers.size()];
-        Matrix d = seed.toPrecision(precision);
         for (int l = layers.size() - 1; l >= 0; l--) {
+            Matrix d = delta[l + 1];
+            if (d == null) { // a value nothing reads (cannot happen in a built network)
+                d = Matrix.zeros(precision, layers.get(l).outDim(), seed.cols());
+            }
             cotangents[l] = d;
-            if (l > 0) {
-                d = layers.get(l).backward(d, trace.inputOf(l), group);
+            if (sources[l] > 0) {
+                accumulate(delta, sources[l], layers.get(l).backward(d, trace.inputOf(l), group), true);
+            }
+            if (layers.get(l) instanceof ResidualAdd r && r.shortcutSource() > 0) {
+                accumulate(delta, r.shortcutSource(), d, false);
             }
         }
         return List.of(cotangents);
+    }
+
+    /** delta[v] += m; {@code owned}: m is a fresh matrix that may become delta[v] (else it is copied). */
+    private static void accumulate(Matrix[] delta, int v, Matrix m, boolean owned) {
+        if (delta[v] == null) {
+            delta[v] = owned ? m : m.copy();
+        } else {
+            delta[v].addScaled(m, 1.0);
+            if (owned) {
+                m.close();
+            }
+        }
     }
 
     /** J(x)·v for T parameter tangents (P x T): returns O x (T·N), column t·N + n. */
@@ -109,18 +159,42 @@ public final class Network {
         }
         Matrix tangents = paramTangents.toPrecision(precision);
         int directions = tangents.cols();
-        Matrix t = null;
+        Matrix[] t = new Matrix[layers.size() + 1]; // the tangent of every value; the input's is 0 (null)
         for (int l = 0; l < layers.size(); l++) {
-            Matrix next = layers.get(l).jvp(trace.inputOf(l), t, tangents, directions);
-            if (t != null && next != t) {
-                t.close();
+            Matrix next = layers.get(l).jvp(trace.inputOf(l), t[sources[l]], tangents, directions);
+            if (layers.get(l) instanceof ResidualAdd r && t[r.shortcutSource()] != null) {
+                // ResidualAdd's own JVP returns a fresh matrix (or null), safe to add into
+                if (next == null) {
+                    next = t[r.shortcutSource()].copy();
+                } else {
+                    next.addScaled(t[r.shortcutSource()], 1.0);
+                }
             }
-            t = next;
+            t[l + 1] = next;
+            // free tangents no later layer reads (a layer may return its input tangent itself)
+            for (int v = 0; v <= l; v++) {
+                if (t[v] != null && lastUse[v] == l && !aliased(t, v, l + 1)) {
+                    t[v].close();
+                }
+                if (lastUse[v] == l) {
+                    t[v] = null;
+                }
+            }
         }
         if (tangents != paramTangents) {
             tangents.close();
         }
-        return t;
+        return t[layers.size()];
+    }
+
+    /** Whether t[v] is the same matrix as a live tangent t[w], w ≠ v, w ≤ upTo. */
+    private boolean aliased(Matrix[] t, int v, int upTo) {
+        for (int w = 0; w <= upTo; w++) {
+            if (w != v && t[w] == t[v] && (w == upTo || lastUse[w] >= upTo)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** J(x)ᵀ·c summed over samples, for a cotangent c (O x N): a P x 1 vector. */

@@ -17,45 +17,118 @@ import java.util.SplittableRandom;
  * PyTorch {@code nn.Sequential} state-dict: the dense layer at index i of {@code layers} owns
  * {@code "{i}.weight"} (out x in) and {@code "{i}.bias"} (out); a convolution at index i owns
  * {@code "{i}.weight"} (out x in/groups x k for conv1d, out x in/groups x kh x kw for conv2d) and
- * {@code "{i}.bias"} (out). Layers without parameters own no tensors but count in the index.
+ * {@code "{i}.bias"} (out); a norm layer {@code "{i}.weight"}, {@code "{i}.bias"} (and for batch norm
+ * {@code "{i}.running_mean"}, {@code "{i}.running_var"}). Layers without parameters own no tensors
+ * but count in the index. Inside the residual block at index i, the branch's layer j is module
+ * {@code "{i}.layers.{j}"} and the shortcut's {@code "{i}.shortcut.{j}"}.
  */
 public final class Networks {
     private Networks() {}
 
-    public static String weightName(int layerIndex) {
-        return layerIndex + ".weight";
+    /** {@code "{module}.weight"}, e.g. {@code "3.weight"} or {@code "2.layers.0.weight"}. */
+    public static String weightName(String module) {
+        return module + ".weight";
     }
 
-    public static String biasName(int layerIndex) {
-        return layerIndex + ".bias";
+    public static String biasName(String module) {
+        return module + ".bias";
     }
 
     /** The network of {@code arch} with parameters from {@code tensors}; every tensor is checked by name and shape. */
     public static Network fromTensors(Architecture arch, Map<String, NamedTensor> tensors, Precision precision) {
-        List<Layer> layers = new ArrayList<>();
-        TensorShape shape = arch.inputShape();
-        Parametrization p = arch.parametrization();
-        int offset = 0;
-        List<String> used = new ArrayList<>();
-        for (int i = 0; i < arch.layers().size(); i++) {
-            LayerSpec spec = arch.layers().get(i);
+        Builder b = new Builder(arch, tensors, precision);
+        b.sequence(arch.layers(), "", 0, arch.inputShape());
+        List<String> unused = tensors.keySet().stream()
+                .filter(k -> !b.used.contains(k) && !b.ignored.contains(k)).sorted().toList();
+        if (!unused.isEmpty()) {
+            throw new CheckpointException("checkpoint has tensors the architecture does not use: " + unused
+                    + " (expected only " + b.used + ")");
+        }
+        return new Network(arch, precision, b.layers, b.sources.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * Flattens the architecture into the network's list of layers, each reading one value (0 = the
+     * input, l + 1 = the output of layer l): a residual block becomes its branch's layers, its
+     * shortcut's layers and a {@link ResidualAdd}.
+     */
+    private static final class Builder {
+        final Architecture arch;
+        final Map<String, NamedTensor> tensors;
+        final Precision precision;
+        final List<Layer> layers = new ArrayList<>();
+        final List<Integer> sources = new ArrayList<>();
+        final List<String> used = new ArrayList<>();
+        final List<String> ignored = new ArrayList<>();
+        int offset;
+
+        Builder(Architecture arch, Map<String, NamedTensor> tensors, Precision precision) {
+            this.arch = arch;
+            this.tensors = tensors;
+            this.precision = precision;
+        }
+
+        /** Appends the layers of {@code specs} reading value {@code source}; returns the value index of their output. */
+        int sequence(List<LayerSpec> specs, String prefix, int source, TensorShape shape) {
+            int value = source;
+            for (int j = 0; j < specs.size(); j++) {
+                LayerSpec spec = specs.get(j);
+                value = layer(spec, prefix + j, value, shape);
+                shape = spec.outShape(shape);
+            }
+            return value;
+        }
+
+        private int add(Layer layer, int source) {
+            layers.add(layer);
+            sources.add(source);
+            offset += layer.paramCount();
+            return layers.size();
+        }
+
+        private int layer(LayerSpec spec, String module, int source, TensorShape shape) {
+            Parametrization p = arch.parametrization();
             int dim = shape.size();
-            Layer layer;
             if (spec instanceof LayerSpec.Dense d) {
-                NamedTensor w = require(tensors, weightName(i), new int[] {d.out(), dim});
+                NamedTensor w = require(tensors, weightName(module), new int[] {d.out(), dim});
                 used.add(w.name());
                 Matrix weight = Matrix.fromRowMajor(precision, d.out(), dim, w.values());
-                double[] bias = bias(tensors, i, d.bias(), d.out(), used);
-                layer = new DenseLayer(i, weight, bias, p.weightScale(arch.sigmaW(), dim),
-                        d.bias() ? p.biasScale(arch.sigmaB()) : 0.0, offset);
+                double[] bias = bias(module, d.bias(), new int[] {d.out()});
+                return add(new DenseLayer(module, weight, bias, p.weightScale(arch.sigmaW(), dim),
+                        d.bias() ? p.biasScale(arch.sigmaB()) : 0.0, offset), source);
             } else if (spec instanceof LayerSpec.Conv c) {
                 ConvGeometry g = c.geometry(shape);
-                NamedTensor w = require(tensors, weightName(i), ConvLayer.torchWeightShape(g));
+                NamedTensor w = require(tensors, weightName(module), ConvLayer.torchWeightShape(g));
                 used.add(w.name());
-                double[] bias = bias(tensors, i, c.bias(), c.out(), used);
-                layer = new ConvLayer(i, g, ConvLayer.weightFromTorch(precision, g, w.values()), bias,
-                        p.weightScale(arch.sigmaW(), g.patchSize()), c.bias() ? p.biasScale(arch.sigmaB()) : 0.0, offset);
-            } else if (spec instanceof LayerSpec.Elementwise e) {
+                double[] bias = bias(module, c.bias(), new int[] {c.out()});
+                return add(new ConvLayer(module, g, ConvLayer.weightFromTorch(precision, g, w.values()), bias,
+                        p.weightScale(arch.sigmaW(), g.patchSize()), c.bias() ? p.biasScale(arch.sigmaB()) : 0.0, offset),
+                        source);
+            } else if (spec instanceof LayerSpec.Residual r) {
+                int branch = sequence(r.layers(), module + ".layers.", source, shape);
+                int shortcut = sequence(r.shortcut(), module + ".shortcut.", source, shape);
+                return add(new ResidualAdd(r.outShape(shape).size(), shortcut, r.scale()), branch);
+            } else if (spec instanceof LayerSpec.LayerNorm n) {
+                double[][] affine = affine(module, n.affine(), shape.dimsCopy());
+                return add(new LayerNormLayer(module, shape, affine[0], affine[1], n.eps(), offset), source);
+            } else if (spec instanceof LayerSpec.BatchNorm n) {
+                int[] c = {LayerSpec.BatchNorm.channels(shape)};
+                double[][] affine = affine(module, n.affine(), c);
+                double[] mean = buffer(module + ".running_mean", c);
+                double[] var = buffer(module + ".running_var", c);
+                for (int k = 0; k < var.length; k++) {
+                    if (!(var[k] >= 0)) {
+                        throw new CheckpointException("tensor '" + module + ".running_var' has a negative or NaN value "
+                                + var[k] + " at " + k);
+                    }
+                }
+                if (tensors.containsKey(module + ".num_batches_tracked")) {
+                    ignored.add(module + ".num_batches_tracked");
+                }
+                return add(new BatchNormLayer(module, shape, affine[0], affine[1], mean, var, n.eps(), offset), source);
+            }
+            Layer layer;
+            if (spec instanceof LayerSpec.Elementwise e) {
                 layer = new ActivationLayer(e.activation(), dim);
             } else if (spec instanceof LayerSpec.Pool pool) {
                 layer = new PoolLayer(pool.kind(), pool.geometry(shape));
@@ -66,29 +139,41 @@ public final class Networks {
             } else {
                 throw new IllegalStateException("no layer for " + spec);
             }
-            offset += layer.paramCount();
-            layers.add(layer);
-            shape = spec.outShape(shape);
+            return add(layer, source);
         }
-        List<String> unused = tensors.keySet().stream().filter(k -> !used.contains(k)).sorted().toList();
-        if (!unused.isEmpty()) {
-            throw new CheckpointException("checkpoint has tensors the architecture does not use: " + unused
-                    + " (expected only " + used + ")");
-        }
-        return new Network(arch, precision, layers);
-    }
 
-    private static double[] bias(Map<String, NamedTensor> tensors, int i, boolean declared, int out, List<String> used) {
-        if (declared) {
-            NamedTensor b = require(tensors, biasName(i), new int[] {out});
-            used.add(b.name());
-            return b.values().clone();
+        private double[] bias(String module, boolean declared, int[] shape) {
+            if (declared) {
+                NamedTensor b = require(tensors, biasName(module), shape);
+                used.add(b.name());
+                return b.values().clone();
+            }
+            if (tensors.containsKey(biasName(module))) {
+                throw new CheckpointException("checkpoint has tensor '" + biasName(module)
+                        + "' but layer " + module + " is declared with \"bias\": false");
+            }
+            return null;
         }
-        if (tensors.containsKey(biasName(i))) {
-            throw new CheckpointException("checkpoint has tensor '" + biasName(i)
-                    + "' but layer " + i + " is declared with \"bias\": false");
+
+        /** γ and β of a norm layer ({null, null} without affine parameters). */
+        private double[][] affine(String module, boolean declared, int[] shape) {
+            if (!declared) {
+                for (String name : List.of(weightName(module), biasName(module))) {
+                    if (tensors.containsKey(name)) {
+                        throw new CheckpointException("checkpoint has tensor '" + name + "' but layer " + module
+                                + " is declared with \"affine\": false");
+                    }
+                }
+                return new double[][] {null, null};
+            }
+            return new double[][] {buffer(weightName(module), shape), buffer(biasName(module), shape)};
         }
-        return null;
+
+        private double[] buffer(String name, int[] shape) {
+            NamedTensor t = require(tensors, name, shape);
+            used.add(t.name());
+            return t.values().clone();
+        }
     }
 
     private static NamedTensor require(Map<String, NamedTensor> tensors, String name, int[] shape) {
@@ -112,10 +197,16 @@ public final class Networks {
     public static Map<String, NamedTensor> randomTensors(Architecture arch, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         Map<String, NamedTensor> tensors = new LinkedHashMap<>();
-        TensorShape shape = arch.inputShape();
+        randomTensors(arch, arch.layers(), "", arch.inputShape(), random, tensors);
+        return tensors;
+    }
+
+    private static void randomTensors(Architecture arch, List<LayerSpec> specs, String prefix, TensorShape shape,
+                                      SplittableRandom random, Map<String, NamedTensor> tensors) {
         Parametrization p = arch.parametrization();
-        for (int i = 0; i < arch.layers().size(); i++) {
-            LayerSpec spec = arch.layers().get(i);
+        for (int j = 0; j < specs.size(); j++) {
+            LayerSpec spec = specs.get(j);
+            String module = prefix + j;
             int[] weightShape = null;
             int fanIn = 0;
             int out = 0;
@@ -131,19 +222,39 @@ public final class Networks {
                 fanIn = g.patchSize();
                 out = c.out();
                 bias = c.bias();
+            } else if (spec instanceof LayerSpec.Residual r) {
+                randomTensors(arch, r.layers(), module + ".layers.", shape, random, tensors);
+                randomTensors(arch, r.shortcut(), module + ".shortcut.", shape, random, tensors);
+            } else if (spec instanceof LayerSpec.LayerNorm n && n.affine()) {
+                putConstant(tensors, weightName(module), shape.dimsCopy(), 1.0);
+                putConstant(tensors, biasName(module), shape.dimsCopy(), 0.0);
+            } else if (spec instanceof LayerSpec.BatchNorm n) {
+                int[] c = {LayerSpec.BatchNorm.channels(shape)};
+                if (n.affine()) {
+                    putConstant(tensors, weightName(module), c, 1.0);
+                    putConstant(tensors, biasName(module), c, 0.0);
+                }
+                putConstant(tensors, module + ".running_mean", c, 0.0);
+                putConstant(tensors, module + ".running_var", c, 1.0);
             }
             if (weightShape != null) {
                 int count = Math.toIntExact(io.ntkstream.data.NdArray.elementCount(weightShape));
                 double[] w = gaussian(random, count, p.weightInitStd(arch.sigmaW(), fanIn));
-                tensors.put(weightName(i), new NamedTensor(weightName(i), weightShape, w, DType.FLOAT64));
+                tensors.put(weightName(module), new NamedTensor(weightName(module), weightShape, w, DType.FLOAT64));
                 if (bias) {
                     double[] b = gaussian(random, out, p.biasInitStd(arch.sigmaB()));
-                    tensors.put(biasName(i), new NamedTensor(biasName(i), new int[] {out}, b, DType.FLOAT64));
+                    tensors.put(biasName(module), new NamedTensor(biasName(module), new int[] {out}, b, DType.FLOAT64));
                 }
             }
             shape = spec.outShape(shape);
         }
-        return tensors;
+    }
+
+    /** PyTorch's initialization of norm layers: weight 1, bias 0, running mean 0, running variance 1. */
+    private static void putConstant(Map<String, NamedTensor> tensors, String name, int[] shape, double value) {
+        double[] v = new double[Math.toIntExact(io.ntkstream.data.NdArray.elementCount(shape))];
+        Arrays.fill(v, value);
+        tensors.put(name, new NamedTensor(name, shape, v, DType.FLOAT64));
     }
 
     /**

@@ -7,12 +7,15 @@ import java.util.List;
 /**
  * A layer with trainable parameters. Its parameters occupy {@link #paramCount()} entries of the
  * network's flat parameter vector from {@link #paramOffset()} on (weights, then bias), and
- * correspond to the PyTorch tensors {@code "{index}.weight"} and {@code "{index}.bias"}.
+ * correspond to the PyTorch tensors {@code "{module}.weight"} and {@code "{module}.bias"}.
  */
-public sealed interface ParameterLayer extends Layer permits DenseLayer, ConvLayer {
+public sealed interface ParameterLayer extends Layer permits DenseLayer, ConvLayer, NormLayer {
 
-    /** Position in the architecture's {@code layers} list (the PyTorch module index). */
-    int index();
+    /**
+     * The PyTorch module path: the position in the architecture's {@code layers} list ({@code "3"}),
+     * inside a residual block {@code "2.layers.0"} or {@code "2.shortcut.0"}.
+     */
+    String module();
 
     int paramOffset();
 

@@ -58,7 +58,7 @@ final class NtvpNtk implements NtkAlgorithm {
             int columns = (s1 - s0) * g;
             // VJPs: one parameter vector J(x2_s)ᵀ e_k per column (sample s, cotangent k)
             Matrix tangents = Matrix.zeros(network.precision(), network.paramCount(), columns);
-            network.parameterCotangents(slice(p2.trace(), s0, s1), sliceColumns(p2.cotangents(), s0 * g, s1 * g), g,
+            network.parameterCotangents(p2.trace().slice(s0, s1), sliceColumns(p2.cotangents(), s0 * g, s1 * g), g,
                     tangents, 0);
             // JVPs: J(x1)·v for every vector at once: O x (columns·b1), column t·b1 + i
             Matrix products = network.jvp(p1.trace(), tangents);
@@ -91,14 +91,6 @@ final class NtvpNtk implements NtkAlgorithm {
             }
             products.close();
         }
-    }
-
-    private static ForwardTrace slice(ForwardTrace trace, int from, int to) {
-        List<Matrix> inputs = new ArrayList<>();
-        for (Matrix m : trace.layerInputs()) {
-            inputs.add(m.columns(from, to));
-        }
-        return new ForwardTrace(inputs, trace.output().columns(from, to));
     }
 
     private static List<Matrix> sliceColumns(List<Matrix> cotangents, int from, int to) {

@@ -1,11 +1,13 @@
 package io.ntkstream.ntk;
 
 import io.ntkstream.linalg.Matrix;
+import io.ntkstream.network.BatchNormLayer;
 import io.ntkstream.network.ConvGeometry;
 import io.ntkstream.network.ConvLayer;
 import io.ntkstream.network.DenseLayer;
 import io.ntkstream.network.ForwardTrace;
 import io.ntkstream.network.Layer;
+import io.ntkstream.network.LayerNormLayer;
 import io.ntkstream.network.Network;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +21,9 @@ public final class StructuredNtk implements NtkAlgorithm {
     /** One rule per parameterized layer kind; kinds without parameters only transform cotangents. */
     private static final Map<Class<? extends Layer>, StructureRule> RULES = Map.of(
             DenseLayer.class, new DenseRule(),
-            ConvLayer.class, new ConvRule());
+            ConvLayer.class, new ConvRule(),
+            LayerNormLayer.class, new NormRule(),
+            BatchNormLayer.class, new NormRule());
 
     @Override
     public NtkMethod method() {
@@ -116,6 +120,10 @@ public final class StructuredNtk implements NtkAlgorithm {
         double conv = 0;
         for (ConvGeometry c : s.convs()) {
             conv += ConvRule.flops(c, g, mode, n1, n2);
+        }
+        for (int[] norm : s.norms()) { // form 2·C sums per cotangent, then contract them per pair
+            conv += 4.0 * (symmetric ? n1 : n1 + n2) * g * norm[0]
+                    + 2.0 * n1 * n2 * 2 * norm[1] * (mode == NtkMode.FULL ? (double) g * g : g);
         }
         return passes + perPair * n1 * n2 + conv;
     }

@@ -135,7 +135,7 @@ class ConvNtkTest {
                 for (ConvRule.Contraction how : ConvRule.Contraction.values()) {
                     KernelBlock k = KernelBlock.zeros(x1.cols(), x2.cols(), mode.valuesPerPair(o));
                     new ConvRule(how).accumulate(f1.layers().get(l), f2.layers().get(l), mode, o, k);
-                    NtkMethodsAgreementTest.assertMatches(k, share, mode, o, name + " layer " + conv.index() + " " + how + " " + mode);
+                    NtkMethodsAgreementTest.assertMatches(k, share, mode, o, name + " layer " + conv.module() + " " + how + " " + mode);
                     KernelBlock self = KernelBlock.zeros(x1.cols(), x1.cols(), mode.valuesPerPair(o));
                     new ConvRule(how).accumulate(f1.layers().get(l), f1.layers().get(l), mode, o, self);
                     KernelBlock viaAuto = KernelBlock.zeros(x1.cols(), x1.cols(), mode.valuesPerPair(o));

@@ -1,0 +1,191 @@
+package io.ntkstream.ntk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ntkstream.linalg.Matrix;
+import io.ntkstream.linalg.Precision;
+import io.ntkstream.network.Architecture;
+import io.ntkstream.network.BatchNormLayer;
+import io.ntkstream.network.LayerNormLayer;
+import io.ntkstream.network.Network;
+import io.ntkstream.network.TestNetworks;
+import java.util.stream.Stream;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The NTK methods on residual and normalized networks, float64. References as in
+ * {@link ConvNtkTest}: Θ from a forward-mode Jacobian (JVPs along every parameter basis vector, no
+ * reverse mode, no structure) to 1e-10, and from a Jacobian of central finite differences of the
+ * forward pass to 1e-6.
+ */
+public class ResidualNtkTest {
+
+    /**
+     * A two-block ResNet: a conv-bn-relu stem, a block with an identity shortcut, a block that
+     * halves the resolution and doubles the channels with a 1x1 stride-2 conv shortcut (scaled branch).
+     */
+    public static final String RESNET = """
+            {"input_shape":[2,6,6],"parametrization":"ntk","sigma_w":1.4,"sigma_b":0.2,"layers":[
+             {"type":"conv2d","out":3,"kernel":3,"padding":1},{"type":"batch_norm"},{"type":"relu"},
+             {"type":"residual","layers":[
+               {"type":"conv2d","out":3,"kernel":3,"padding":1},{"type":"batch_norm"},{"type":"relu"},
+               {"type":"conv2d","out":3,"kernel":3,"padding":1},{"type":"batch_norm"}]},
+             {"type":"relu"},
+             {"type":"residual","scale":0.7,"layers":[
+               {"type":"conv2d","out":4,"kernel":3,"stride":2,"padding":1},{"type":"batch_norm"},{"type":"relu"},
+               {"type":"conv2d","out":4,"kernel":3,"padding":1},{"type":"batch_norm"}],
+              "shortcut":[{"type":"conv2d","out":4,"kernel":1,"stride":2}]},
+             {"type":"relu"},{"type":"global_avg_pool"},{"type":"flatten"},{"type":"dense","out":3}]}""";
+
+    /** A small MLP with layer norms, a residual dense block and a batch norm on flat features, standard parametrization. */
+    public static final String LAYER_NORM_MLP = """
+            {"input_dim":5,"parametrization":"standard","sigma_w":1.3,"sigma_b":0.4,"layers":[
+             {"type":"dense","out":6},{"type":"layer_norm"},{"type":"gelu"},
+             {"type":"residual","layers":[{"type":"dense","out":6},{"type":"tanh"},{"type":"dense","out":6}]},
+             {"type":"layer_norm","eps":0.01},{"type":"batch_norm"},{"type":"erf"},{"type":"dense","out":2}]}""";
+
+    /** Norm layers without affine parameters, a residual block with a dense shortcut and a nested block. */
+    public static final String NESTED = """
+            {"input_shape":[2,5],"parametrization":"ntk","sigma_w":1.2,"sigma_b":0.3,"layers":[
+             {"type":"conv1d","out":3,"kernel":2},{"type":"layer_norm","affine":false},
+             {"type":"residual","layers":[
+               {"type":"conv1d","out":3,"kernel":3,"padding":1},{"type":"relu"},
+               {"type":"residual","layers":[{"type":"batch_norm"},{"type":"conv1d","out":3,"kernel":1}]}],
+              "shortcut":[{"type":"batch_norm","affine":false}]},
+             {"type":"flatten"},
+             {"type":"residual","scale":-0.5,"layers":[{"type":"dense","out":2}],"shortcut":[{"type":"dense","out":2,"bias":false}]}]}""";
+
+    static Stream<Arguments> networks() {
+        return Stream.of(Arguments.of("resnet", RESNET), Arguments.of("layer-norm MLP", LAYER_NORM_MLP),
+                Arguments.of("nested blocks", NESTED));
+    }
+
+    static Network network(String json) {
+        return TestNetworks.withRandomNorms(Architecture.parse(json), 23, Precision.FLOAT64);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("networks")
+    void everyMethodAndModeMatchesForwardModeJacobian(String name, String json) {
+        Network net = network(json);
+        Matrix x1 = TestNetworks.inputs(net.inputDim(), 4, 1, Precision.FLOAT64);
+        Matrix x2 = TestNetworks.inputs(net.inputDim(), 3, 2, Precision.FLOAT64);
+        double[][][][] reference = NtkMethodsAgreementTest.referenceFull(net, x1, x2);
+        double[][][][] symmetricReference = NtkMethodsAgreementTest.referenceFull(net, x1, x1);
+        for (NtkMode mode : NtkMode.values()) {
+            for (NtkMethod method : NtkMethod.values()) {
+                KernelBlock k = new EmpiricalNtk(net, mode, method).compute(x1, x2);
+                NtkMethodsAgreementTest.assertMatches(k, reference, mode, net.outputDim(), name + " " + method + " " + mode);
+                KernelBlock s = new EmpiricalNtk(net, mode, method).compute(x1);
+                NtkMethodsAgreementTest.assertMatches(s, symmetricReference, mode, net.outputDim(),
+                        name + " " + method + " " + mode + " symmetric");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("networks")
+    void methodsMatchFiniteDifferenceJacobian(String name, String json) {
+        Network net = network(json);
+        Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 3, Precision.FLOAT64);
+        Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 4, Precision.FLOAT64);
+        double[][][] j1 = ConvNtkTest.finiteDifferenceJacobian(net, x1);
+        double[][][] j2 = ConvNtkTest.finiteDifferenceJacobian(net, x2);
+        int o = net.outputDim();
+        for (NtkMethod method : new NtkMethod[] {NtkMethod.JACOBIAN, NtkMethod.NTVP, NtkMethod.STRUCTURED}) {
+            KernelBlock k = new EmpiricalNtk(net, NtkMode.FULL, method).compute(x1, x2);
+            for (int i = 0; i < x1.cols(); i++) {
+                for (int j = 0; j < x2.cols(); j++) {
+                    for (int a = 0; a < o; a++) {
+                        for (int b = 0; b < o; b++) {
+                            double fd = 0;
+                            for (int p = 0; p < net.paramCount(); p++) {
+                                fd += j1[i][a][p] * j2[j][b][p];
+                            }
+                            assertThat(k.get(i, j, a * o + b)).as("%s %s [%d,%d,%d,%d]", name, method, i, j, a, b)
+                                    .isCloseTo(fd, Offset.offset(1e-6 * Math.max(1.0, Math.abs(fd))));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The norm rule alone against the norm layers' share of the forward-mode Θ (their parameters' Jacobian columns). */
+    @Test
+    void normRuleMatchesTheLayersShare() {
+        for (String json : new String[] {RESNET, LAYER_NORM_MLP}) {
+            Network net = network(json);
+            Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 5, Precision.FLOAT64);
+            Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 6, Precision.FLOAT64);
+            double[][][] jac1 = NtkMethodsAgreementTest.forwardModeJacobian(net, x1);
+            double[][][] jac2 = NtkMethodsAgreementTest.forwardModeJacobian(net, x2);
+            int o = net.outputDim();
+            for (NtkMode mode : NtkMode.values()) {
+                NtkFeatures f1 = StructuredNtk.features(net, mode, x1);
+                NtkFeatures f2 = StructuredNtk.features(net, mode, x2);
+                int norms = 0;
+                for (int l = 0; l < f1.layers().size(); l++) {
+                    if (!(f1.layers().get(l).layer() instanceof LayerNormLayer)
+                            && !(f1.layers().get(l).layer() instanceof BatchNormLayer)) {
+                        continue;
+                    }
+                    norms++;
+                    io.ntkstream.network.NormLayer norm = (io.ntkstream.network.NormLayer) f1.layers().get(l).layer();
+                    double[][][][] share = new double[x1.cols()][x2.cols()][o][o];
+                    for (int i = 0; i < x1.cols(); i++) {
+                        for (int j = 0; j < x2.cols(); j++) {
+                            for (int a = 0; a < o; a++) {
+                                for (int b = 0; b < o; b++) {
+                                    for (int p = norm.paramOffset(); p < norm.paramOffset() + norm.paramCount(); p++) {
+                                        share[i][j][a][b] += jac1[i][a][p] * jac2[j][b][p];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    KernelBlock k = KernelBlock.zeros(x1.cols(), x2.cols(), mode.valuesPerPair(o));
+                    new NormRule().accumulate(f1.layers().get(l), f2.layers().get(l), mode, o, k);
+                    NtkMethodsAgreementTest.assertMatches(k, share, mode, o, "norm layer " + norm.module() + " " + mode);
+                }
+                assertThat(norms).isPositive();
+                f1.close();
+                f2.close();
+            }
+        }
+    }
+
+    @Test
+    void autoPlansResidualNetworks() {
+        Network net = network(RESNET);
+        NetworkShape shape = NetworkShape.of(net);
+        assertThat(shape.convs()).hasSize(6);
+        assertThat(shape.norms()).hasSize(5);
+        for (NtkMode mode : NtkMode.values()) {
+            NtkPlan plan = new EmpiricalNtk(net, mode, NtkMethod.AUTO).plan(64, 64, true);
+            assertThat(plan.method()).isNotEqualTo(NtkMethod.AUTO);
+            assertThat(plan.estimatedFlops()).isPositive();
+        }
+    }
+
+    @Test
+    void float32AgreesWithFloat64() {
+        Network net64 = network(RESNET);
+        Network net32 = TestNetworks.withRandomNorms(Architecture.parse(RESNET), 23, Precision.FLOAT32);
+        Matrix x = TestNetworks.inputs(net64.inputDim(), 3, 7, Precision.FLOAT64);
+        KernelBlock ref = new EmpiricalNtk(net64, NtkMode.TRACE, NtkMethod.JACOBIAN).compute(x);
+        for (NtkMethod method : new NtkMethod[] {NtkMethod.JACOBIAN, NtkMethod.NTVP, NtkMethod.STRUCTURED}) {
+            KernelBlock k = new EmpiricalNtk(net32, NtkMode.TRACE, method).compute(x);
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 3; j++) {
+                    assertThat(k.get(i, j, 0)).as("%s [%d,%d]", method, i, j)
+                            .isCloseTo(ref.get(i, j, 0), Offset.offset(1e-4 * Math.abs(ref.get(0, 0, 0))));
+                }
+            }
+        }
+    }
+}
