@@ -6,6 +6,8 @@ import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -109,34 +111,41 @@ public record SampleRecord(String id, double[] x, double[] target, double[] f0, 
 
     private static void writeArray(DataOutput out, double[] v) throws IOException {
         out.writeInt(v.length);
+        // bulk through a big-endian buffer: the same bytes as writeFloat / writeDouble one by one
         if (floatExact(v)) {
             out.writeByte(4);
+            ByteBuffer b = ByteBuffer.allocate(4 * v.length);
+            FloatBuffer f = b.asFloatBuffer();
             for (double d : v) {
-                out.writeFloat((float) d);
+                f.put((float) d);
             }
+            out.write(b.array());
         } else {
             out.writeByte(8);
-            for (double d : v) {
-                out.writeDouble(d);
-            }
+            ByteBuffer b = ByteBuffer.allocate(8 * v.length);
+            b.asDoubleBuffer().put(v);
+            out.write(b.array());
         }
     }
 
     private static double[] readArray(DataInput in) throws IOException {
         int n = in.readInt();
-        if (n < 0 || n > (1 << 28)) {
+        if (n < 0 || n > (1 << 24)) { // (a corrupt length must not allocate gigabytes)
             throw new IOException("corrupt array length " + n);
         }
         int width = in.readByte();
         double[] v = new double[n];
         if (width == 4) {
+            byte[] raw = new byte[4 * n];
+            in.readFully(raw);
+            FloatBuffer f = ByteBuffer.wrap(raw).asFloatBuffer();
             for (int i = 0; i < n; i++) {
-                v[i] = in.readFloat();
+                v[i] = f.get(i);
             }
         } else if (width == 8) {
-            for (int i = 0; i < n; i++) {
-                v[i] = in.readDouble();
-            }
+            byte[] raw = new byte[8 * n];
+            in.readFully(raw);
+            ByteBuffer.wrap(raw).asDoubleBuffer().get(v);
         } else {
             throw new IOException("corrupt value width " + width);
         }
