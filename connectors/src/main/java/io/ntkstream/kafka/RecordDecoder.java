@@ -134,7 +134,7 @@ public final class RecordDecoder implements Serializable {
         e.sourceTopic = r.topic;
         e.sourcePartition = r.partition;
         e.sourceOffset = r.offset;
-        e.raw = raw;
+        e.raw = raw.getBytes(StandardCharsets.UTF_8); // (valid UTF-8 here: the value's own bytes)
         return new Decoded.Task(e);
     }
 

@@ -31,7 +31,7 @@ class RecordDecoderTest {
         assertThat(e.sourceTopic).isEqualTo(topic);
         assertThat(e.sourcePartition).isEqualTo(2);
         assertThat(e.sourceOffset).isEqualTo(41L);
-        assertThat(e.raw).isEqualTo(json);
+        assertThat(e.rawText()).isEqualTo(json);
         return e;
     }
 

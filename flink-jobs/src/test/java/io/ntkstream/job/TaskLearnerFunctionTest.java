@@ -90,7 +90,7 @@ class TaskLearnerFunctionTest {
         e.id = id;
         e.x = x;
         e.sourceTopic = "test";
-        e.raw = "{}";
+        e.raw = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return e;
     }
 
