@@ -162,4 +162,33 @@ final class StreamDriver {
         }
         return sent;
     }
+
+    /**
+     * Cancels a job and waits until it has ended and its checkpoint directory has stopped changing
+     * (an in-flight checkpoint is discarded after the cancellation), so the test's temporary
+     * directory can be deleted.
+     */
+    static void stop(org.apache.flink.core.execution.JobClient job, Path work) throws Exception {
+        job.cancel().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            job.getJobExecutionResult().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException cancelled) {
+            // a cancelled job ends with an exception: expected
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long previous = -1;
+        while (System.nanoTime() < deadline) {
+            long files;
+            try (var walk = java.nio.file.Files.walk(work)) {
+                files = walk.count();
+            } catch (java.io.IOException | java.io.UncheckedIOException changing) {
+                files = -2; // a file vanished while counting: still changing
+            }
+            if (files == previous) {
+                return;
+            }
+            previous = files;
+            Thread.sleep(300);
+        }
+    }
 }

@@ -128,7 +128,7 @@ class StreamingEndToEndTest {
             }
             throw t;
         } finally {
-            job.cancel().get();
+            StreamDriver.stop(job, work);
         }
     }
 
