@@ -57,13 +57,15 @@ final class PositionwiseDenseRule implements StructureRule {
                 positionGramFlops(positions, in, out, g, mode, b1, b2));
     }
 
-    /** Bytes of temporaries for a b1 x b2 block (the larger of the two contractions'). */
-    static long bytes(int positions, int in, int out, int g, int valuesPerPair, int b1, int b2, int bytesPerValue) {
-        long gradients = (long) (b1 + b2) * g * (in + 1L) * out * bytesPerValue;
+    /** Bytes of temporaries for a b1 x b2 block, of the contraction {@link #choose} picks for it. */
+    static long bytes(int positions, int in, int out, int g, NtkMode mode, int valuesPerPair, int b1, int b2,
+                      int bytesPerValue) {
+        if (choose(positions, in, out, g, mode, b1, b2) == Contraction.WEIGHT_GRADIENT) {
+            return (long) (b1 + b2) * g * (in + 1L) * out * bytesPerValue;
+        }
         long pairs = (long) b1 * b2 * positions * positions;
-        long gram = pairs * ((long) valuesPerPair * Double.BYTES + bytesPerValue)
+        return pairs * ((long) valuesPerPair * Double.BYTES + bytesPerValue)
                 + (long) (b1 + b2) * positions * g * out * bytesPerValue;
-        return Math.max(gradients, gram);
     }
 
     @Override

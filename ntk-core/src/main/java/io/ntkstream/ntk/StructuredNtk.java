@@ -111,7 +111,7 @@ public final class StructuredNtk implements NtkAlgorithm {
         }
         int v = mode.valuesPerPair(s.outputs());
         for (int[] p : s.positionwise()) {
-            conv = Math.max(conv, PositionwiseDenseRule.bytes(p[0], p[1], p[2], g, v, b1, b2, s.bytes()));
+            conv = Math.max(conv, PositionwiseDenseRule.bytes(p[0], p[1], p[2], g, mode, v, b1, b2, s.bytes()));
         }
         for (int[] e : s.embeddings()) { // per sample and cotangent: at most L tokens' summed cotangents
             conv = Math.max(conv, (long) (b1 + b2) * g * e[0] * (e[1] + 1L) * Double.BYTES);

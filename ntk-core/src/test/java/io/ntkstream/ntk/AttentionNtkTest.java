@@ -182,6 +182,9 @@ public class AttentionNtkTest {
                 .isEqualTo(PositionwiseDenseRule.Contraction.POSITION_GRAM);
         assertThat(PositionwiseDenseRule.choose(512, 16, 16, 1, NtkMode.TRACE, 32, 32))
                 .isEqualTo(PositionwiseDenseRule.Contraction.WEIGHT_GRADIENT);
+        // memory is that of the chosen contraction: long sequences never hold an (L·b)² position Gram
+        assertThat(PositionwiseDenseRule.bytes(512, 16, 16, 1, NtkMode.TRACE, 1, 32, 32, 8))
+                .isEqualTo(64L * 17 * 16 * 8);
     }
 
     @Test
