@@ -55,7 +55,7 @@ public record Architecture(int inputDim, Parametrization parametrization, double
         layers = List.copyOf(layers);
         if (layers.stream().noneMatch(LayerSpec::hasParameters)) {
             throw new IllegalArgumentException("layers must contain at least one layer with parameters "
-                    + "({\"type\":\"dense\"}, conv1d, conv2d, or a norm layer or residual block holding some)");
+                    + "({\"type\":\"dense\"}, conv1d, conv2d, embedding, attention, or a norm layer or residual block holding some)");
         }
         TensorShape shape = inputShape;
         for (int i = 0; i < layers.size(); i++) {
@@ -113,6 +113,10 @@ public record Architecture(int inputDim, Parametrization parametrization, double
                 sb.append('-').append(d.out());
             } else if (l instanceof LayerSpec.Conv c) {
                 sb.append('-').append(c.type()).append(':').append(c.out());
+            } else if (l instanceof LayerSpec.Embedding e) {
+                sb.append("-emb:").append(e.dim());
+            } else if (l instanceof LayerSpec.Attention a) {
+                sb.append("-attn:").append(a.numHeads());
             } else if (l instanceof LayerSpec.Residual r) {
                 sb.append("-res(");
                 StringBuilder inner = new StringBuilder();
@@ -254,11 +258,30 @@ public record Architecture(int inputDim, Parametrization parametrization, double
                             shortcut == null ? List.of() : parseLayers(shortcut, where + ".shortcut"),
                             optionalDouble(node, "scale", 1.0));
                 }
-                case "layer_norm", "batch_norm" -> {
+                case "layer_norm" -> {
+                    onlyFields(node, where, type, "type", "eps", "affine", "over");
+                    String over = node.has("over") ? node.get("over").asText() : "all";
+                    if (!over.equals("all") && !over.equals("last")) {
+                        throw new IllegalArgumentException(where + ": \"over\" must be \"all\" (every feature of a sample) or "
+                                + "\"last\" (each position over the last axis), got " + node.get("over"));
+                    }
+                    return new LayerSpec.LayerNorm(optionalDouble(node, "eps", 1e-5),
+                            !node.has("affine") || node.get("affine").asBoolean(true), over.equals("last"));
+                }
+                case "batch_norm" -> {
                     onlyFields(node, where, type, "type", "eps", "affine");
-                    double eps = optionalDouble(node, "eps", 1e-5);
-                    boolean affine = !node.has("affine") || node.get("affine").asBoolean(true);
-                    return type.equals("layer_norm") ? new LayerSpec.LayerNorm(eps, affine) : new LayerSpec.BatchNorm(eps, affine);
+                    return new LayerSpec.BatchNorm(optionalDouble(node, "eps", 1e-5),
+                            !node.has("affine") || node.get("affine").asBoolean(true));
+                }
+                case "embedding" -> {
+                    onlyFields(node, where, type, "type", "num_embeddings", "embedding_dim");
+                    return new LayerSpec.Embedding(requiredInt(node, "num_embeddings", where),
+                            requiredInt(node, "embedding_dim", where));
+                }
+                case "attention" -> {
+                    onlyFields(node, where, type, "type", "num_heads", "bias");
+                    return new LayerSpec.Attention(requiredInt(node, "num_heads", where),
+                            !node.has("bias") || node.get("bias").asBoolean(true));
                 }
                 default -> {
                 }
@@ -267,7 +290,8 @@ public record Architecture(int inputDim, Parametrization parametrization, double
             throw new IllegalArgumentException(e.getMessage().startsWith(where) ? e.getMessage() : where + ": " + e.getMessage(), e);
         }
         throw new IllegalArgumentException(where + ": unknown layer type \"" + type + "\"; supported: dense, conv1d, conv2d, "
-                + "avg_pool, max_pool, global_avg_pool, flatten, residual, layer_norm, batch_norm, " + Activation.names());
+                + "avg_pool, max_pool, global_avg_pool, flatten, residual, layer_norm, batch_norm, embedding, attention, "
+                + Activation.names());
     }
 
     private static List<LayerSpec> parseLayers(JsonNode array, String where) {
@@ -378,9 +402,20 @@ public record Architecture(int inputDim, Parametrization parametrization, double
             } else if (l instanceof LayerSpec.LayerNorm n) {
                 o.put("eps", n.eps());
                 o.put("affine", n.affine());
+                if (n.overLast()) {
+                    o.put("over", "last");
+                }
             } else if (l instanceof LayerSpec.BatchNorm n) {
                 o.put("eps", n.eps());
                 o.put("affine", n.affine());
+            } else if (l instanceof LayerSpec.Embedding e) {
+                o.put("num_embeddings", e.numEmbeddings());
+                o.put("embedding_dim", e.dim());
+            } else if (l instanceof LayerSpec.Attention a) {
+                o.put("num_heads", a.numHeads());
+                if (!a.bias()) {
+                    o.put("bias", false);
+                }
             }
         }
     }

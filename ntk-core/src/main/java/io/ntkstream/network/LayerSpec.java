@@ -7,7 +7,8 @@ import java.util.List;
  * a sample ({@link #outShape}); a kind that cannot take its input shape says so, naming the layer.
  */
 public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise, LayerSpec.Conv, LayerSpec.Pool,
-        LayerSpec.GlobalAvgPool, LayerSpec.Flatten, LayerSpec.Residual, LayerSpec.LayerNorm, LayerSpec.BatchNorm {
+        LayerSpec.GlobalAvgPool, LayerSpec.Flatten, LayerSpec.Residual, LayerSpec.LayerNorm, LayerSpec.BatchNorm,
+        LayerSpec.Embedding, LayerSpec.Attention {
 
     /** The {@code "type"} of the layer in the architecture JSON. */
     String type();
@@ -20,7 +21,11 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise
         return false;
     }
 
-    /** {@code {"type":"dense","out":512}}; {@code "bias":false} drops the bias (nn.Linear(bias=False)). */
+    /**
+     * {@code {"type":"dense","out":512}}; {@code "bias":false} drops the bias (nn.Linear(bias=False)).
+     * On flat samples [D] → [out]; on sequences [L, D] it acts on every position, [L, D] → [L, out]
+     * (nn.Linear on a batch_first (N, L, D) tensor).
+     */
     record Dense(int out, boolean bias) implements LayerSpec {
         public Dense {
             if (out <= 0) {
@@ -34,11 +39,24 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise
 
         @Override
         public TensorShape outShape(TensorShape in) {
+            if (in.rank() == 2) {
+                return TensorShape.of(in.dimsCopy()[0], out);
+            }
             if (!in.isFlat()) {
-                throw new IllegalArgumentException("dense layer needs flat inputs but gets samples of shape " + in
-                        + "; put {\"type\":\"flatten\"} (or global_avg_pool, flatten) before it");
+                throw new IllegalArgumentException("dense layer needs flat inputs (or [L, D] sequences, per position) but gets "
+                        + "samples of shape " + in + "; put {\"type\":\"flatten\"} (or global_avg_pool, flatten) before it");
             }
             return TensorShape.of(out);
+        }
+
+        /** fan_in: the features of a flat sample, the last axis of a sequence. */
+        public static int fanIn(TensorShape in) {
+            return in.dimsCopy()[in.rank() - 1];
+        }
+
+        /** Positions the layer is applied at: 1 for a flat sample, L for [L, D]. */
+        public static int positions(TensorShape in) {
+            return in.rank() == 2 ? in.dimsCopy()[0] : 1;
         }
     }
 
@@ -246,13 +264,20 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise
     }
 
     /**
-     * {@code {"type":"layer_norm","eps":1e-5,"affine":true}}: PyTorch {@code nn.LayerNorm(shape)} over all
-     * of a sample's features (shape = the sample's shape), y = (x − mean)/√(var + eps)·weight + bias with
-     * the biased variance; tensors {@code "{i}.weight"}, {@code "{i}.bias"} of the sample's shape.
+     * {@code {"type":"layer_norm","eps":1e-5,"affine":true,"over":"all"}}: PyTorch {@code nn.LayerNorm(shape)},
+     * y = (x − mean)/√(var + eps)·weight + bias with the biased variance. {@code "over":"all"} (default)
+     * normalizes over all of a sample's features (shape = the sample's shape; tensors {@code "{i}.weight"},
+     * {@code "{i}.bias"} of the sample's shape); {@code "over":"last"} normalizes every position over the
+     * last axis alone ({@code nn.LayerNorm(D)} on [L, D] sequences, as in a transformer; tensors [D]).
      */
-    record LayerNorm(double eps, boolean affine) implements LayerSpec {
+    record LayerNorm(double eps, boolean affine, boolean overLast) implements LayerSpec {
         public LayerNorm {
             NormChecks.eps(eps, "layer_norm");
+        }
+
+        /** Over all of a sample's features. */
+        public LayerNorm(double eps, boolean affine) {
+            this(eps, affine, false);
         }
 
         @Override public String type() { return "layer_norm"; }
@@ -260,6 +285,11 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise
         @Override public boolean hasParameters() { return affine; }
 
         @Override public TensorShape outShape(TensorShape in) { return in; }
+
+        /** The shape of the normalized part (and of weight and bias): the sample's shape, or [last axis]. */
+        public TensorShape normalizedShape(TensorShape in) {
+            return overLast ? TensorShape.of(in.dimsCopy()[in.rank() - 1]) : in;
+        }
     }
 
     /**
@@ -283,6 +313,69 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise
         /** C: the first axis of a [C, L] or [C, H, W] sample, the features of a flat one. */
         public static int channels(TensorShape in) {
             return in.isFlat() ? in.size() : in.channels();
+        }
+    }
+
+    /**
+     * {@code {"type":"embedding","num_embeddings":1000,"embedding_dim":64}}: PyTorch {@code nn.Embedding}.
+     * Samples are L token ids ([L], integers stored as numbers, each in [0, num_embeddings)); the output
+     * is the sequence [L, embedding_dim] (position l's vector = row id_l of the weight). Tensor
+     * {@code "{i}.weight"} [num_embeddings, embedding_dim], used as stored in either parametrization.
+     */
+    record Embedding(int numEmbeddings, int dim) implements LayerSpec {
+        public Embedding {
+            if (numEmbeddings <= 0) {
+                throw new IllegalArgumentException("embedding layer: \"num_embeddings\" must be a positive integer, got "
+                        + numEmbeddings);
+            }
+            if (dim <= 0) {
+                throw new IllegalArgumentException("embedding layer: \"embedding_dim\" must be a positive integer, got " + dim);
+            }
+        }
+
+        @Override public String type() { return "embedding"; }
+
+        @Override public boolean hasParameters() { return true; }
+
+        @Override
+        public TensorShape outShape(TensorShape in) {
+            if (!in.isFlat()) {
+                throw new IllegalArgumentException("embedding layer needs samples of L token ids (shape [L]) but gets " + in);
+            }
+            return TensorShape.of(in.size(), dim);
+        }
+    }
+
+    /**
+     * {@code {"type":"attention","num_heads":4,"bias":true}}: multi-head self-attention over a sequence,
+     * PyTorch {@code nn.MultiheadAttention(D, num_heads, bias, batch_first=True)} called as
+     * {@code attn(x, x, x)} (no masks, no dropout): [L, D] → [L, D]. Tensors {@code "{i}.in_proj_weight"}
+     * [3D, D], {@code "{i}.in_proj_bias"} [3D], {@code "{i}.out_proj.weight"} [D, D],
+     * {@code "{i}.out_proj.bias"} [D] (no biases with {@code "bias":false}).
+     */
+    record Attention(int numHeads, boolean bias) implements LayerSpec {
+        public Attention {
+            if (numHeads <= 0) {
+                throw new IllegalArgumentException("attention layer: \"num_heads\" must be a positive integer, got " + numHeads);
+            }
+        }
+
+        @Override public String type() { return "attention"; }
+
+        @Override public boolean hasParameters() { return true; }
+
+        @Override
+        public TensorShape outShape(TensorShape in) {
+            if (in.rank() != 2) {
+                throw new IllegalArgumentException("attention layer needs sequences of shape [L, D] (batch_first) but gets "
+                        + in + (in.isFlat() ? " (flat; start with an embedding or set \"input_shape\": [L, D])" : ""));
+            }
+            int d = in.dimsCopy()[1];
+            if (d % numHeads != 0) {
+                throw new IllegalArgumentException("attention layer: \"num_heads\" (" + numHeads
+                        + ") must divide the embedding dimension D = " + d);
+            }
+            return in;
         }
     }
 

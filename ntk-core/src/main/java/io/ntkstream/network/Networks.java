@@ -20,7 +20,11 @@ import java.util.SplittableRandom;
  * {@code "{i}.bias"} (out); a norm layer {@code "{i}.weight"}, {@code "{i}.bias"} (and for batch norm
  * {@code "{i}.running_mean"}, {@code "{i}.running_var"}). Layers without parameters own no tensors
  * but count in the index. Inside the residual block at index i, the branch's layer j is module
- * {@code "{i}.layers.{j}"} and the shortcut's {@code "{i}.shortcut.{j}"}.
+ * {@code "{i}.layers.{j}"} and the shortcut's {@code "{i}.shortcut.{j}"}. An embedding at index i owns
+ * {@code "{i}.weight"} (num_embeddings x dim); an attention layer (nn.MultiheadAttention)
+ * {@code "{i}.in_proj_weight"} (3D x D), {@code "{i}.in_proj_bias"} (3D), {@code "{i}.out_proj.weight"}
+ * (D x D) and {@code "{i}.out_proj.bias"} (D); a dense layer on [L, D] sequences {@code "{i}.weight"}
+ * (out x D), applied per position.
  */
 public final class Networks {
     private Networks() {}
@@ -89,7 +93,25 @@ public final class Networks {
         private int layer(LayerSpec spec, String module, int source, TensorShape shape) {
             Parametrization p = arch.parametrization();
             int dim = shape.size();
-            if (spec instanceof LayerSpec.Dense d) {
+            if (spec instanceof LayerSpec.Dense d && shape.rank() == 2) {
+                int in = LayerSpec.Dense.fanIn(shape);
+                return add(positionwise(module, weightName(module), biasName(module), LayerSpec.Dense.positions(shape),
+                        in, d.out(), d.bias()), source);
+            } else if (spec instanceof LayerSpec.Embedding e) {
+                NamedTensor w = require(tensors, weightName(module), new int[] {e.numEmbeddings(), e.dim()});
+                used.add(w.name());
+                return add(new EmbeddingLayer(module, shape.size(), e.numEmbeddings(), e.dim(), w.values().clone(), offset),
+                        source);
+            } else if (spec instanceof LayerSpec.Attention a) {
+                int[] ld = shape.dimsCopy();
+                int len = ld[0];
+                int d = ld[1];
+                int qkv = add(positionwise(module, module + ".in_proj_weight", module + ".in_proj_bias", len, d, 3 * d,
+                        a.bias()), source);
+                int mixed = add(new ScaledDotProductAttention(len, d, a.numHeads()), qkv);
+                String out = module + ".out_proj";
+                return add(positionwise(out, weightName(out), biasName(out), len, d, d, a.bias()), mixed);
+            } else if (spec instanceof LayerSpec.Dense d) {
                 NamedTensor w = require(tensors, weightName(module), new int[] {d.out(), dim});
                 used.add(w.name());
                 Matrix weight = Matrix.fromRowMajor(precision, d.out(), dim, w.values());
@@ -109,8 +131,10 @@ public final class Networks {
                 int shortcut = sequence(r.shortcut(), module + ".shortcut.", source, shape);
                 return add(new ResidualAdd(r.outShape(shape).size(), shortcut, r.scale()), branch);
             } else if (spec instanceof LayerSpec.LayerNorm n) {
-                double[][] affine = affine(module, n.affine(), shape.dimsCopy());
-                return add(new LayerNormLayer(module, shape, affine[0], affine[1], n.eps(), offset), source);
+                TensorShape normalized = n.normalizedShape(shape);
+                double[][] affine = affine(module, n.affine(), normalized.dimsCopy());
+                return add(new LayerNormLayer(module, shape, normalized.size(), affine[0], affine[1], n.eps(), offset),
+                        source);
             } else if (spec instanceof LayerSpec.BatchNorm n) {
                 int[] c = {LayerSpec.BatchNorm.channels(shape)};
                 double[][] affine = affine(module, n.affine(), c);
@@ -143,16 +167,32 @@ public final class Networks {
         }
 
         private double[] bias(String module, boolean declared, int[] shape) {
+            return bias(biasName(module), module, declared, shape);
+        }
+
+        private double[] bias(String name, String module, boolean declared, int[] shape) {
             if (declared) {
-                NamedTensor b = require(tensors, biasName(module), shape);
+                NamedTensor b = require(tensors, name, shape);
                 used.add(b.name());
                 return b.values().clone();
             }
-            if (tensors.containsKey(biasName(module))) {
-                throw new CheckpointException("checkpoint has tensor '" + biasName(module)
+            if (tensors.containsKey(name)) {
+                throw new CheckpointException("checkpoint has tensor '" + name
                         + "' but layer " + module + " is declared with \"bias\": false");
             }
             return null;
+        }
+
+        /** A dense map per position (a dense layer on sequences, an attention projection), fan_in = in. */
+        private PositionwiseDenseLayer positionwise(String module, String weightName, String biasName, int positions, int in,
+                                                    int out, boolean hasBias) {
+            Parametrization p = arch.parametrization();
+            NamedTensor w = require(tensors, weightName, new int[] {out, in});
+            used.add(w.name());
+            Matrix weight = Matrix.fromRowMajor(precision, out, in, w.values());
+            double[] bias = bias(biasName, module, hasBias, new int[] {out});
+            return new PositionwiseDenseLayer(module, weightName, biasName, positions, weight, bias,
+                    p.weightScale(arch.sigmaW(), in), hasBias ? p.biasScale(arch.sigmaB()) : 0.0, offset);
         }
 
         /** γ and β of a norm layer ({null, null} without affine parameters). */
@@ -212,10 +252,26 @@ public final class Networks {
             int out = 0;
             boolean bias = false;
             if (spec instanceof LayerSpec.Dense d) {
-                weightShape = new int[] {d.out(), shape.size()};
-                fanIn = shape.size();
+                fanIn = LayerSpec.Dense.fanIn(shape); // a flat sample's size, or D of [L, D] (per position)
+                weightShape = new int[] {d.out(), fanIn};
                 out = d.out();
                 bias = d.bias();
+            } else if (spec instanceof LayerSpec.Embedding e) {
+                // nn.Embedding's initialization N(0, 1), in either parametrization
+                int[] es = {e.numEmbeddings(), e.dim()};
+                tensors.put(weightName(module), new NamedTensor(weightName(module), es,
+                        gaussian(random, e.numEmbeddings() * e.dim(), 1.0), DType.FLOAT64));
+            } else if (spec instanceof LayerSpec.Attention a) {
+                int d = shape.dimsCopy()[1];
+                double std = p.weightInitStd(arch.sigmaW(), d);
+                putGaussian(tensors, random, module + ".in_proj_weight", new int[] {3 * d, d}, std);
+                if (a.bias()) {
+                    putGaussian(tensors, random, module + ".in_proj_bias", new int[] {3 * d}, p.biasInitStd(arch.sigmaB()));
+                }
+                putGaussian(tensors, random, module + ".out_proj.weight", new int[] {d, d}, std);
+                if (a.bias()) {
+                    putGaussian(tensors, random, module + ".out_proj.bias", new int[] {d}, p.biasInitStd(arch.sigmaB()));
+                }
             } else if (spec instanceof LayerSpec.Conv c) {
                 ConvGeometry g = c.geometry(shape);
                 weightShape = ConvLayer.torchWeightShape(g);
@@ -226,8 +282,8 @@ public final class Networks {
                 randomTensors(arch, r.layers(), module + ".layers.", shape, random, tensors);
                 randomTensors(arch, r.shortcut(), module + ".shortcut.", shape, random, tensors);
             } else if (spec instanceof LayerSpec.LayerNorm n && n.affine()) {
-                putConstant(tensors, weightName(module), shape.dimsCopy(), 1.0);
-                putConstant(tensors, biasName(module), shape.dimsCopy(), 0.0);
+                putConstant(tensors, weightName(module), n.normalizedShape(shape).dimsCopy(), 1.0);
+                putConstant(tensors, biasName(module), n.normalizedShape(shape).dimsCopy(), 0.0);
             } else if (spec instanceof LayerSpec.BatchNorm n) {
                 int[] c = {LayerSpec.BatchNorm.channels(shape)};
                 if (n.affine()) {
@@ -248,6 +304,12 @@ public final class Networks {
             }
             shape = spec.outShape(shape);
         }
+    }
+
+    private static void putGaussian(Map<String, NamedTensor> tensors, SplittableRandom random, String name, int[] shape,
+                                    double std) {
+        int count = Math.toIntExact(io.ntkstream.data.NdArray.elementCount(shape));
+        tensors.put(name, new NamedTensor(name, shape, gaussian(random, count, std), DType.FLOAT64));
     }
 
     /** PyTorch's initialization of norm layers: weight 1, bias 0, running mean 0, running variance 1. */

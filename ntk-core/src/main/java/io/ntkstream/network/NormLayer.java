@@ -20,9 +20,18 @@ public sealed interface NormLayer extends ParameterLayer permits LayerNormLayer,
     /** Number of γ (and β) values. */
     int channels();
 
-    /** Consecutive features sharing one γ, β (feature i uses channel i / positions). */
+    /**
+     * Consecutive features sharing one γ, β: feature i uses channel (i / positions) mod channels
+     * (batch norm: a channel's positions; layer norm: 1, each feature its own γ, repeating per
+     * position when normalizing over the last axis).
+     */
     default int positions() {
         return dim() / channels();
+    }
+
+    /** The γ, β index of feature i of a sample. */
+    default int channelOf(int feature) {
+        return (feature / positions()) % channels();
     }
 
     /** γ, or null without affine parameters. */
@@ -53,7 +62,7 @@ public sealed interface NormLayer extends ParameterLayer permits LayerNormLayer,
     @Override default int paramCount() { return affine() ? 2 * channels() : 0; }
 
     private double gammaOf(int feature) {
-        return affine() ? gamma()[feature / positions()] : 1.0;
+        return affine() ? gamma()[channelOf(feature)] : 1.0;
     }
 
     @Override
@@ -61,9 +70,8 @@ public sealed interface NormLayer extends ParameterLayer permits LayerNormLayer,
         double[] y = normalized(input);
         if (affine()) {
             int d = dim();
-            int p = positions();
             for (int i = 0; i < y.length; i++) {
-                int c = (i % d) / p;
+                int c = channelOf(i % d);
                 y[i] = gamma()[c] * y[i] + beta()[c];
             }
         }
@@ -102,7 +110,6 @@ public sealed interface NormLayer extends ParameterLayer permits LayerNormLayer,
         }
         if (paramTangents != null && affine()) {
             double[] norm = normalized(input);
-            int p = positions();
             int c = channels();
             for (int t = 0; t < directions; t++) {
                 Matrix column = paramTangents.columns(t, t + 1);
@@ -115,7 +122,8 @@ public sealed interface NormLayer extends ParameterLayer permits LayerNormLayer,
                 for (int s = 0; s < n; s++) {
                     int base = (t * n + s) * d;
                     for (int i = 0; i < d; i++) {
-                        y[base + i] += dg[i / p] * norm[s * d + i] + db[i / p];
+                        int k = channelOf(i);
+                        y[base + i] += dg[k] * norm[s * d + i] + db[k];
                     }
                 }
             }
@@ -125,10 +133,12 @@ public sealed interface NormLayer extends ParameterLayer permits LayerNormLayer,
 
     /**
      * The layer's Jacobian columns for cotangent columns (c belongs to sample c / group), 2·channels
-     * values each: ∂/∂γ_k = Σ_{i of k} n_i·δ_i, then ∂/∂β_k = Σ_{i of k} δ_i (column-major).
+     * values each: ∂/∂γ_k = Σ_{i of k} n_i·δ_i, then ∂/∂β_k = Σ_{i of k} δ_i (column-major); feature i
+     * is of channel (i / positions) mod channels.
      */
-    static double[] affineGradients(int dim, int channels, double[] normalized, double[] cotangent, int columns, int group) {
-        int p = dim / channels;
+    static double[] affineGradients(int dim, int channels, int positions, double[] normalized, double[] cotangent,
+                                    int columns, int group) {
+        int p = positions;
         double[] out = new double[2 * channels * columns];
         for (int col = 0; col < columns; col++) {
             int dBase = col * dim;
@@ -136,8 +146,9 @@ public sealed interface NormLayer extends ParameterLayer permits LayerNormLayer,
             int oBase = col * 2 * channels;
             for (int i = 0; i < dim; i++) {
                 double delta = cotangent[dBase + i];
-                out[oBase + i / p] += normalized[nBase + i] * delta;
-                out[oBase + channels + i / p] += delta;
+                int k = (i / p) % channels;
+                out[oBase + k] += normalized[nBase + i] * delta;
+                out[oBase + channels + k] += delta;
             }
         }
         return out;
@@ -149,7 +160,7 @@ public sealed interface NormLayer extends ParameterLayer permits LayerNormLayer,
             return;
         }
         int columns = cotangent.cols();
-        double[] g = affineGradients(dim(), channels(), normalized(input), cotangent.toColumnMajor(), columns, group);
+        double[] g = affineGradients(dim(), channels(), positions(), normalized(input), cotangent.toColumnMajor(), columns, group);
         int size = 2 * channels();
         for (int col = 0; col < columns; col++) {
             target.setColumnSegment(targetColumn + col, paramOffset(), java.util.Arrays.copyOfRange(g, col * size, (col + 1) * size));
@@ -162,7 +173,7 @@ public sealed interface NormLayer extends ParameterLayer permits LayerNormLayer,
             return;
         }
         int columns = cotangent.cols();
-        double[] g = affineGradients(dim(), channels(), normalized(input), cotangent.toColumnMajor(), columns, 1);
+        double[] g = affineGradients(dim(), channels(), positions(), normalized(input), cotangent.toColumnMajor(), columns, 1);
         int size = 2 * channels();
         for (int k = 0; k < size; k++) {
             double s = 0;

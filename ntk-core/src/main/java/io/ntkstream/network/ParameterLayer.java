@@ -9,11 +9,14 @@ import java.util.List;
  * network's flat parameter vector from {@link #paramOffset()} on (weights, then bias), and
  * correspond to the PyTorch tensors {@code "{module}.weight"} and {@code "{module}.bias"}.
  */
-public sealed interface ParameterLayer extends Layer permits DenseLayer, ConvLayer, NormLayer {
+public sealed interface ParameterLayer extends Layer permits DenseLayer, ConvLayer, NormLayer, PositionwiseDenseLayer,
+        EmbeddingLayer {
 
     /**
      * The PyTorch module path: the position in the architecture's {@code layers} list ({@code "3"}),
-     * inside a residual block {@code "2.layers.0"} or {@code "2.shortcut.0"}.
+     * inside a residual block {@code "2.layers.0"} or {@code "2.shortcut.0"}; an attention layer's
+     * projections are {@code "3"} (tensors {@code "3.in_proj_weight"}, {@code "3.in_proj_bias"}) and
+     * {@code "3.out_proj"}.
      */
     String module();
 

@@ -8,8 +8,16 @@ import java.util.stream.Collectors;
  * The shape of one sample between layers, without the batch axis: {@code [D]} (flat features),
  * {@code [C, L]} (a sequence, PyTorch NCL) or {@code [C, H, W]} (an image, PyTorch NCHW).
  *
+ * <p>A two-axis shape is read the way PyTorch reads the last two axes of a tensor: convolutions,
+ * pooling and batch norm see {@code [C, L]} (channels first, as {@code nn.Conv1d}); embedding,
+ * attention, a per-position dense layer and {@code layer_norm} over the last axis see the same
+ * shape as {@code [L, D]}, L positions of D features (a transformer's batch_first (N, L, D)).
+ *
  * <p>In a batch matrix a sample is one column holding the tensor in C order (channel, then row,
  * then column) — the order of {@code x.reshape(N, -1)} on an NCHW array, so flattening is free.
+ * For [L, D] that is position by position (feature d of position l at l·D + d), so a batch
+ * (L·D x N) read column-major as D x (L·N) has one column per position of every sample: a
+ * per-position map is one GEMM.
  */
 public record TensorShape(int[] dims) {
 

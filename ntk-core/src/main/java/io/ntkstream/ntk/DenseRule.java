@@ -13,13 +13,21 @@ final class DenseRule implements StructureRule {
     @Override
     public void accumulate(LayerFeatures f1, LayerFeatures f2, NtkMode mode, int outputs, KernelBlock target) {
         DenseLayer dense = (DenseLayer) f1.layer();
-        double sw = dense.weightScale();
-        Matrix inputGram = Matrix.multiply(f1.inputs(), true, f2.inputs(), false, sw * sw);
-        double sb = dense.biasScale();
-        if (dense.hasBias() && sb != 0.0) {
-            inputGram.addConstant(sb * sb);
+        accumulate(f1.inputs(), f2.inputs(), f1.cotangents(), f2.cotangents(), dense.weightScale(),
+                dense.hasBias() ? dense.biasScale() : 0.0, mode, outputs, target);
+    }
+
+    /**
+     * The rule on inputs a (in x b) and cotangents δ (out x b·g) of any b "samples" — also the
+     * positions of a per-position dense layer ({@link PositionwiseDenseRule}); sb = 0 without bias.
+     */
+    static void accumulate(Matrix a1, Matrix a2, Matrix d1, Matrix d2, double sw, double sb, NtkMode mode, int outputs,
+                           KernelBlock target) {
+        try (Matrix inputGram = Matrix.multiply(a1, true, a2, false, sw * sw)) {
+            if (sb != 0.0) {
+                inputGram.addConstant(sb * sb);
+            }
+            CotangentGram.accumulate(d1, d2, mode, outputs, inputGram, target);
         }
-        CotangentGram.accumulate(f1.cotangents(), f2.cotangents(), mode, outputs, inputGram, target);
-        inputGram.close();
     }
 }

@@ -24,7 +24,7 @@ final class NormRule implements StructureRule {
     /** Per cotangent column: Σ n ⊙ δ and Σ δ over each channel's features (2·C x b·g). */
     private static Matrix sums(NormLayer norm, LayerFeatures f, int g) {
         int columns = f.cotangents().cols();
-        double[] values = NormLayer.affineGradients(norm.dim(), norm.channels(), norm.normalized(f.inputs()),
+        double[] values = NormLayer.affineGradients(norm.dim(), norm.channels(), norm.positions(), norm.normalized(f.inputs()),
                 f.cotangents().toColumnMajor(), columns, g);
         return Matrix.fromColumnMajor(f.cotangents().precision(), 2 * norm.channels(), columns, values);
     }

@@ -5,10 +5,12 @@ import io.ntkstream.network.BatchNormLayer;
 import io.ntkstream.network.ConvGeometry;
 import io.ntkstream.network.ConvLayer;
 import io.ntkstream.network.DenseLayer;
+import io.ntkstream.network.EmbeddingLayer;
 import io.ntkstream.network.ForwardTrace;
 import io.ntkstream.network.Layer;
 import io.ntkstream.network.LayerNormLayer;
 import io.ntkstream.network.Network;
+import io.ntkstream.network.PositionwiseDenseLayer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +25,9 @@ public final class StructuredNtk implements NtkAlgorithm {
             DenseLayer.class, new DenseRule(),
             ConvLayer.class, new ConvRule(),
             LayerNormLayer.class, new NormRule(),
-            BatchNormLayer.class, new NormRule());
+            BatchNormLayer.class, new NormRule(),
+            PositionwiseDenseLayer.class, new PositionwiseDenseRule(),
+            EmbeddingLayer.class, new EmbeddingRule());
 
     @Override
     public NtkMethod method() {
@@ -105,6 +109,13 @@ public final class StructuredNtk implements NtkAlgorithm {
             long patches = (long) c.patchSize() * c.outPositions() * (b2 + 1) + (long) c.outPositions() * c.outPositions() * b2;
             conv = Math.max(conv, Math.max(gradients, patches) * s.bytes());
         }
+        int v = mode.valuesPerPair(s.outputs());
+        for (int[] p : s.positionwise()) {
+            conv = Math.max(conv, PositionwiseDenseRule.bytes(p[0], p[1], p[2], g, mode, v, b1, b2, s.bytes()));
+        }
+        for (int[] e : s.embeddings()) { // per sample and cotangent: at most L tokens' summed cotangents
+            conv = Math.max(conv, (long) (b1 + b2) * g * e[0] * (e[1] + 1L) * Double.BYTES);
+        }
         return perSample * (b1 + b2) + gram + conv;
     }
 
@@ -124,6 +135,12 @@ public final class StructuredNtk implements NtkAlgorithm {
         for (int[] norm : s.norms()) { // form 2·C sums per cotangent, then contract them per pair
             conv += 4.0 * (symmetric ? n1 : n1 + n2) * g * norm[0]
                     + 2.0 * n1 * n2 * 2 * norm[1] * (mode == NtkMode.FULL ? (double) g * g : g);
+        }
+        for (int[] p : s.positionwise()) {
+            conv += PositionwiseDenseRule.flops(p[0], p[1], p[2], g, mode, n1, n2);
+        }
+        for (int[] e : s.embeddings()) {
+            conv += EmbeddingRule.flops(e[0], e[1], g, mode, n1, n2);
         }
         return passes + perPair * n1 * n2 + conv;
     }
