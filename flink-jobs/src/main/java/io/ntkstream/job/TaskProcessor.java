@@ -225,6 +225,22 @@ final class TaskProcessor {
                     }
                     results = learner.learnMany(ids, x, y);
                 }
+            } catch (IllegalArgumentException bad) { // the network rejects an input (before any change of state)
+                List<TaskEvent> run = new ArrayList<>(samples);
+                samples.clear();
+                sampleIds.clear();
+                if (run.size() == 1) {
+                    out.deadLetter(run.get(0).deadLetter("field \"x\": not a valid input for model version "
+                            + model.version + ": " + bad.getMessage()));
+                    return;
+                }
+                // learn them one by one: the bad ones go to the dead-letter topic, the rest are learned in order
+                for (TaskEvent e : run) {
+                    samples.add(e);
+                    sampleIds.add(e.id);
+                    flushSamples();
+                }
+                return;
             }
             int oldN = header.n;
             header.n = learner.size();
@@ -266,6 +282,19 @@ final class TaskProcessor {
             List<Prediction> predictions;
             try (Matrix x = columns(queries, kernel.inputDim())) {
                 predictions = learner.predict(x);
+            } catch (IllegalArgumentException bad) { // the network rejects an input
+                List<TaskEvent> run = new ArrayList<>(queries);
+                queries.clear();
+                if (run.size() == 1) {
+                    out.deadLetter(run.get(0).deadLetter("field \"x\": not a valid input for model version "
+                            + model.version + ": " + bad.getMessage()));
+                    return;
+                }
+                for (TaskEvent e : run) { // answer them one by one: the bad ones go to the dead-letter topic
+                    queries.add(e);
+                    flushQueries();
+                }
+                return;
             }
             out.predicted(queries.size(), (System.nanoTime() - start) / 1_000);
             for (int i = 0; i < queries.size(); i++) {

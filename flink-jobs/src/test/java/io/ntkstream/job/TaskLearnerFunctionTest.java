@@ -398,6 +398,48 @@ class TaskLearnerFunctionTest {
         }
     }
 
+    @Test
+    void inputsTheNetworkRejectsAreDeadLettersAndTheRestOfTheirBatchIsLearned() throws Exception {
+        // token ids in [0, 5): 7 and 2.5 are valid numbers the embedding layer rejects
+        Architecture tokens = Architecture.parse("""
+                {"input_shape":[3],"parametrization":"ntk","layers":[
+                 {"type":"embedding","num_embeddings":5,"embedding_dim":4},{"type":"flatten"},
+                 {"type":"dense","out":2}]}""");
+        Path file = dir.resolve("tokens.safetensors");
+        CheckpointFiles.write(file, Networks.randomTensors(tokens, 3), DType.FLOAT64);
+        ModelEvent v1 = new ModelEvent(1, tokens.toJson(), file.toUri().toString());
+        JobConfig c = config();
+        c.batch.maxRecords = 8;
+        List<double[]> goodX = List.of(new double[] {0, 1, 2}, new double[] {4, 4, 0}, new double[] {3, 1, 1});
+        List<double[]> goodY = List.of(new double[] {1, 0}, new double[] {0, 1}, new double[] {0.5, 0.5});
+        try (var h = harness(null, c)) {
+            h.processBroadcastElement(BroadcastEvent.of(v1), 0);
+            h.processElement(sample("t", "g0", goodX.get(0), goodY.get(0)), 0);
+            h.processElement(sample("t", "bad-range", new double[] {0, 7, 1}, new double[] {1, 1}), 0);
+            h.processElement(sample("t", "g1", goodX.get(1), goodY.get(1)), 0);
+            h.processElement(sample("t", "bad-fraction", new double[] {2.5, 0, 1}, new double[] {1, 1}), 0);
+            h.processElement(sample("t", "g2", goodX.get(2), goodY.get(2)), 0);
+            h.processElement(event(EventKind.QUERY, "t", "q-bad", new double[] {9, 0, 0}), 0);
+            h.processElement(event(EventKind.QUERY, "t", "q-good", new double[] {1, 2, 3}), 0);
+            h.setProcessingTime(100);
+            List<String> letters = values(h, "ntk.dead-letter");
+            assertThat(letters).hasSize(3);
+            assertThat(letters.get(0)).contains("not a valid input for model version 1").contains("token id 7");
+            assertThat(letters.get(1)).contains("not a valid input for model version 1").contains("2.5");
+            assertThat(letters.get(2)).contains("not a valid input for model version 1").contains("token id 9");
+            List<String> preds = values(h, "ntk.predictions");
+            assertThat(preds).hasSize(1);
+            Network net = Networks.fromTensors(tokens, CheckpointFiles.read(file), Precision.FLOAT64);
+            try (NtkRegressor r = new NtkRegressor(new EmpiricalNtkKernel(net, NtkMode.PSEUDO),
+                    RegressorSettings.defaults().withRidge(1e-2))) {
+                for (int i = 0; i < goodX.size(); i++) {
+                    r.learnOne("s" + i, goodX.get(i), goodY.get(i));
+                }
+                assertMatches(preds.get(0), r.predictOne(new double[] {1, 2, 3}), 3, 1);
+            }
+        }
+    }
+
     /** Same JSON up to 1e-9 in every number (a batch sums in another order than one sample at a time). */
     static void assertSameNumbers(String actual, String expected) throws Exception {
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
