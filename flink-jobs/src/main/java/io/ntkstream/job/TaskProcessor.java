@@ -327,6 +327,13 @@ final class TaskProcessor {
             out.deadLetter(e.deadLetter("field \"id\": '" + e.id + "' is already labeled in task '" + e.task + "'"));
             return;
         }
+        try (Matrix x = columns(List.of(e), kernel.inputDim())) {
+            kernel.checkInput(x); // so that a later pick never meets an input the network rejects
+        } catch (IllegalArgumentException bad) {
+            out.deadLetter(e.deadLetter("field \"x\": not a valid input for model version " + model.version + ": "
+                    + bad.getMessage()));
+            return;
+        }
         store.addToPool(e.id, new PoolEntry(header.poolSeq++, e.x));
     }
 
@@ -355,6 +362,11 @@ final class TaskProcessor {
                 Query q = QueryStrategy.of(kind, seed).query(learner, pool, Math.min(count, pool.size()));
                 ids.addAll(q.ids());
                 scores = q.scores();
+            } catch (IllegalArgumentException bad) { // a pool entry this model version rejects (checked at add time
+                // against the version then current)
+                out.deadLetter(e.deadLetter("pick: the pool of task '" + e.task + "' holds an input model version "
+                        + model.version + " rejects (withdraw it with \"remove\"): " + bad.getMessage()));
+                return;
             }
         }
         out.emit(new OutputRecord(topics.picks(), e.task, OutputFormats.picks(e.task, requestId, ids, scores,

@@ -421,9 +421,17 @@ class TaskLearnerFunctionTest {
             h.processElement(sample("t", "g2", goodX.get(2), goodY.get(2)), 0);
             h.processElement(event(EventKind.QUERY, "t", "q-bad", new double[] {9, 0, 0}), 0);
             h.processElement(event(EventKind.QUERY, "t", "q-good", new double[] {1, 2, 3}), 0);
+            h.processElement(event(EventKind.POOL_ADD, "t", "u-bad", new double[] {0, 0, -1}), 0);
+            h.processElement(event(EventKind.POOL_ADD, "t", "u-good", new double[] {0, 0, 1}), 0);
+            TaskEvent pick = event(EventKind.PICK, "t", "p1", null);
+            pick.pick = 1;
+            pick.strategy = "variance";
+            h.processElement(pick, 0);
             h.setProcessingTime(100);
             List<String> letters = values(h, "ntk.dead-letter");
-            assertThat(letters).hasSize(3);
+            assertThat(letters).hasSize(4);
+            assertThat(letters.get(3)).contains("not a valid input for model version 1").contains("token id -1");
+            assertThat(values(h, "ntk.picks")).singleElement().asString().contains("u-good");
             assertThat(letters.get(0)).contains("not a valid input for model version 1").contains("token id 7");
             assertThat(letters.get(1)).contains("not a valid input for model version 1").contains("2.5");
             assertThat(letters.get(2)).contains("not a valid input for model version 1").contains("token id 9");

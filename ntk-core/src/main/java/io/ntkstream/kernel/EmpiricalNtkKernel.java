@@ -195,6 +195,12 @@ public final class EmpiricalNtkKernel implements FeatureKernel {
     }
 
     @Override
+    public void checkInput(Matrix x) {
+        requireInput(x);
+        network.checkInput(x);
+    }
+
+    @Override
     public FeatureStore newStore() {
         return new NtkFeatureStore(network, mode);
     }

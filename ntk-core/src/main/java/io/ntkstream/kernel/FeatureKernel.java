@@ -41,6 +41,13 @@ public interface FeatureKernel {
         }
     }
 
+    /**
+     * Checks inputs (input_dim x n) beyond their dimension, cheaply, without featurizing them (a
+     * network's token ids, say); throws IllegalArgumentException with the reason. Default: nothing to check.
+     */
+    default void checkInput(Matrix x) {
+    }
+
     /** An empty store for this kernel's features. */
     FeatureStore newStore();
 

@@ -44,6 +44,19 @@ public final class Network {
         this.paramCount = this.layers.stream().mapToInt(Layer::paramCount).sum();
     }
 
+    /**
+     * Checks inputs (input_dim x n) against what the layers reading them accept beyond their
+     * dimension — token ids of an {@code embedding} must be integers in [0, num_embeddings) — without
+     * running the network; throws IllegalArgumentException naming the layer, position and sample.
+     */
+    public void checkInput(Matrix x) {
+        for (int l = 0; l < layers.size(); l++) {
+            if (sources[l] == 0 && layers.get(l) instanceof EmbeddingLayer embedding) {
+                embedding.tokenIds(x);
+            }
+        }
+    }
+
     /** The value layer {@code layer} reads: 0 = the network input, l + 1 = the output of layer l. */
     public int sourceOf(int layer) {
         return sources[layer];
