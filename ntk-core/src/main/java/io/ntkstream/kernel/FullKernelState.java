@@ -363,6 +363,10 @@ public final class FullKernelState implements AutoCloseable {
 
     @Override
     public void close() {
-        store.close();
+        try {
+            store.close();
+        } finally {
+            cholesky.close();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.ntkstream.kernel;
 
+import io.ntkstream.linalg.NativeLowerFactor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,10 +20,27 @@ import java.util.List;
  * {@code jitterTolerance · (k(x,x) + λ)} (a duplicate or near-duplicate sample with tiny λ); then
  * the pivot² is raised to that floor, the amount is recorded per row ({@link #jitter(int)}) and
  * reported by {@link AddResult}. So a duplicate never produces NaN.
+ *
+ * <p>Batched forward substitutions ({@link #solveLowerRowsInPlace} with at least
+ * {@link #NATIVE_MIN_RIGHT_HAND_SIDES} right-hand sides on at least {@link #NATIVE_MIN_ROWS} rows)
+ * run in OpenBLAS (dtrsm) on a native float64 copy of L, built on first need and then kept up to
+ * date lazily: appended rows are copied at the next such solve, a removal invalidates the rows from
+ * its position on (they changed), a factor {@link #fromRows rebuilt from rows} starts without one.
+ * That copy is native memory: {@link #close()} frees it (the factor stays usable). Everything else
+ * is plain Java on the rows.
  */
-public final class IncrementalCholesky {
+public final class IncrementalCholesky implements AutoCloseable {
     /** Default relative pivot² floor: pivots below 1e-10 of the sample's own diagonal get jitter. */
     public static final double DEFAULT_JITTER_TOLERANCE = 1e-10;
+    /**
+     * Fewest right-hand sides for which {@link #solveLowerRowsInPlace} uses the native copy of L
+     * (dtrsm): from 8 on, for n ≥ 128, 2.7–5× the speed of the Java substitution with the copy
+     * current and still 1.1–2× right after a removal of the oldest sample invalidated all of it;
+     * with fewer, refreshing the copy can cost more than the solve saves (docs/benchmarks.md).
+     */
+    static final int NATIVE_MIN_RIGHT_HAND_SIDES = 8;
+    /** Fewest rows of L for the native path (below, the Java substitution takes microseconds). */
+    static final int NATIVE_MIN_ROWS = 128;
 
     /** What {@link #add} did: the new diagonal entry of L and the jitter added to A's diagonal (0 if none). */
     public record AddResult(double pivot, double jitterAdded) {
@@ -35,6 +53,8 @@ public final class IncrementalCholesky {
     private final double jitterTolerance;
     private final List<double[]> rows = new ArrayList<>();
     private final List<Double> jitter = new ArrayList<>();
+    /** Native copy of L for batched solves, or null; its rows [0, nativeFactor.rows()) equal rows[0, ...). */
+    private NativeLowerFactor nativeFactor;
 
     public IncrementalCholesky(double ridge) {
         this(ridge, DEFAULT_JITTER_TOLERANCE);
@@ -134,12 +154,13 @@ public final class IncrementalCholesky {
     }
 
     /**
-     * Appends m rows at once, exactly what m calls of {@link #add} with the same arguments do (the
-     * same jitter rule per pivot, in order), blocked: {@code kernelRows[i]} holds k(x_i, ·) against
-     * the n stored samples and the new samples before i (n + i values), {@code kSelf[i]} = k(x_i, x_i).
-     * One forward substitution with m right-hand sides, L·Wᵀ = K(new, stored)ᵀ, that streams L once
-     * ({@link #solveLowerRowsInPlace}'s register-blocked kernel), then WWᵀ and the m x m block one row
-     * at a time.
+     * Appends m rows at once, what m calls of {@link #add} with the same arguments do (the same
+     * jitter rule per pivot, in order; bit-identical below the native thresholds, else to rounding),
+     * blocked: {@code kernelRows[i]} holds k(x_i, ·) against the n stored samples and the new samples
+     * before i (n + i values), {@code kSelf[i]} = k(x_i, x_i). One forward substitution with m
+     * right-hand sides, L·Wᵀ = K(new, stored)ᵀ, by {@link #solveLowerRowsInPlace} (the Java kernel
+     * that streams L once, or dtrsm on the native copy for large batches), then WWᵀ and the m x m
+     * block one row at a time.
      * O(n²·m + n·m²). Arguments are checked before anything changes.
      */
     public List<AddResult> addAll(double[][] kernelRows, double[] kSelf) {
@@ -173,7 +194,7 @@ public final class IncrementalCholesky {
         for (int i = 0; i < m; i++) {
             System.arraycopy(kernelRows[i], 0, w, i * n, n);
         }
-        forwardRows(w, m, n);
+        solveLowerRowsInPlace(w, m);
         // G = WWᵀ (lower triangle, row-major m x m)
         double[] g = new double[m * m];
         for (int i = 0; i < m; i++) {
@@ -224,6 +245,9 @@ public final class IncrementalCholesky {
         if (index < 0 || index >= n) {
             throw new IndexOutOfBoundsException("index " + index + " of a factor with " + n + " rows");
         }
+        if (nativeFactor != null) { // rows from index on change: the native copy keeps the ones above
+            nativeFactor.truncate(Math.min(nativeFactor.rows(), index));
+        }
         int m = n - index - 1;
         double[] x = new double[m];
         for (int i = index + 1; i < n; i++) {
@@ -266,7 +290,9 @@ public final class IncrementalCholesky {
      * Solves L·y_q = b_q in place for m right-hand sides stored row-major, b_q = b[q·n, (q + 1)·n)
      * (e.g. m queries' kernel rows as the kernel gives them), O(n²·m). L is streamed once: for each
      * row i of L, every right-hand side's y_q[i] = (b_q[i] − L[i][0..i)·y_q[0..i))/L_ii, each dot
-     * product over contiguous memory.
+     * product over contiguous memory. From {@link #NATIVE_MIN_RIGHT_HAND_SIDES} right-hand sides on
+     * {@link #NATIVE_MIN_ROWS} rows or more: OpenBLAS's dtrsm on the native copy of L instead (the
+     * same values to rounding, ~1e-16 relative, but not bit-identical to the Java substitution).
      */
     public void solveLowerRowsInPlace(double[] b, int m) {
         int n = rows.size();
@@ -274,7 +300,45 @@ public final class IncrementalCholesky {
             throw new IllegalArgumentException("right-hand sides: expected m x n = " + m + " x " + n
                     + " values (row-major, one row per right-hand side), got " + b.length);
         }
-        forwardRows(b, m, n);
+        if (m >= NATIVE_MIN_RIGHT_HAND_SIDES && n >= NATIVE_MIN_ROWS && NativeLowerFactor.available()) {
+            nativeFactor().solveRowsInPlace(b, m);
+        } else {
+            forwardRows(b, m, n);
+        }
+    }
+
+    /** The native copy of L, created or brought up to date (the rows appended or changed since the last use). */
+    private NativeLowerFactor nativeFactor() {
+        int n = rows.size();
+        if (nativeFactor == null) {
+            nativeFactor = new NativeLowerFactor(n);
+        }
+        for (int i = nativeFactor.rows(); i < n; i++) {
+            nativeFactor.appendRow(rows.get(i));
+        }
+        return nativeFactor;
+    }
+
+    /** Rows of L in the native copy that are current (−1: no copy), for tests. */
+    int nativeRows() {
+        return nativeFactor == null ? -1 : nativeFactor.rows();
+    }
+
+    /** Native bytes held by the copy of L (0: none). */
+    public long nativeBytes() {
+        return nativeFactor == null ? 0 : nativeFactor.nativeBytes();
+    }
+
+    /**
+     * Frees the native copy of L, if any (idempotent). The factor stays usable: a later batched
+     * solve builds the copy again.
+     */
+    @Override
+    public void close() {
+        if (nativeFactor != null) {
+            nativeFactor.close();
+            nativeFactor = null;
+        }
     }
 
     /**

@@ -36,7 +36,8 @@ import java.util.Set;
  * </ul>
  *
  * <p>Not thread-safe: one state per task, used by one thread at a time. Holds native memory
- * (the stored features): {@link #close()} it.
+ * (the stored features and, once predictions with variance came in batches, a copy of L for
+ * OpenBLAS's triangular solve, see {@link IncrementalCholesky}): {@link #close()} it.
  */
 public final class KernelState implements AutoCloseable {
     private static final int MAGIC = 0x4e544b53; // "NTKS"
@@ -330,6 +331,7 @@ public final class KernelState implements AutoCloseable {
                 variance = new double[m];
                 // σ² = k(x,x) − ‖L⁻¹k(X,x)‖²: v = L⁻¹k(X,x) for the m queries at once, row-major m x n
                 // as the kernel gives it, so each query's forward substitution runs over contiguous memory
+                // (OpenBLAS dtrsm on a native copy of L for batches from 8 queries at n >= 128)
                 v = time.isInfinite() ? kx : kx.clone();
                 cholesky.solveLowerRowsInPlace(v, m);
                 for (int i = 0; i < m; i++) {
@@ -599,7 +601,11 @@ public final class KernelState implements AutoCloseable {
 
     @Override
     public void close() {
-        store.close();
+        try {
+            store.close();
+        } finally {
+            cholesky.close();
+        }
     }
 
     private double[] requireX(double[] x, String what) {

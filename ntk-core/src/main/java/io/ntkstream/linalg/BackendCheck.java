@@ -30,6 +30,11 @@ final class BackendCheck {
         }
     }
 
+    /** Whether the backend passed the check (runs it once per JVM). */
+    static boolean passed() {
+        return Holder.FAILURE == null;
+    }
+
     private static final class Holder {
         static final String FAILURE = run();
     }

@@ -418,7 +418,7 @@ public final class Matrix implements AutoCloseable {
     }
 
     /** Reads len values from column-major position pos into dst[off..], widening float32. */
-    private void read(long pos, double[] dst, int off, int len) {
+    void read(long pos, double[] dst, int off, int len) {
         int at = Math.toIntExact(offset + pos);
         if (doubles != null) {
             doubles.get(at, dst, off, len);
@@ -435,7 +435,7 @@ public final class Matrix implements AutoCloseable {
     }
 
     /** Writes len values from src[off..] to column-major position pos, rounding for float32. */
-    private void write(long pos, double[] src, int off, int len) {
+    void write(long pos, double[] src, int off, int len) {
         int at = Math.toIntExact(offset + pos);
         if (doubles != null) {
             doubles.put(at, src, off, len);

@@ -332,6 +332,110 @@ class IncrementalCholeskyTest {
         }
     }
 
+    /** L⁻¹B for m right-hand sides (row-major) one at a time, on the Java substitution (m = 1). */
+    static double[] solveOneByOne(IncrementalCholesky c, double[] rhs, int m) {
+        int n = c.size();
+        double[] y = new double[rhs.length];
+        for (int q = 0; q < m; q++) {
+            System.arraycopy(c.solveLower(java.util.Arrays.copyOfRange(rhs, q * n, (q + 1) * n)), 0, y, q * n, n);
+        }
+        return y;
+    }
+
+    /** A batched solve (native from the thresholds on) ≡ the Java substitution one right-hand side at a time. */
+    static void assertBatchedSolveMatchesJava(IncrementalCholesky c, int m, SplittableRandom r, String when) {
+        int n = c.size();
+        double[] rhs = new double[m * n];
+        for (int k = 0; k < rhs.length; k++) {
+            rhs[k] = r.nextDouble() * 2 - 1;
+        }
+        double[] batched = rhs.clone();
+        c.solveLowerRowsInPlace(batched, m);
+        double[] java = solveOneByOne(c, rhs, m);
+        double scale = Math.max(1, maxAbs(java));
+        for (int k = 0; k < rhs.length; k++) {
+            assertThat(batched[k]).as("L⁻¹B [%d][%d] at n=%d, m=%d, %s", k / n, k % n, n, m, when)
+                    .isCloseTo(java[k], Offset.offset(1e-10 * scale));
+        }
+    }
+
+    @Test
+    void batchedSolvesUseANativeCopyOfTheFactorThatFollowsAddsRemovesAndRestores() {
+        SplittableRandom r = new SplittableRandom(11);
+        double ridge = 1e-2;
+        int m = IncrementalCholesky.NATIVE_MIN_RIGHT_HAND_SIDES;
+        List<double[]> points = new ArrayList<>();
+        IncrementalCholesky c = new IncrementalCholesky(ridge);
+        try (c) {
+            int n0 = IncrementalCholesky.NATIVE_MIN_ROWS + 10;
+            for (int i = 0; i < n0; i++) {
+                add(c, points, point(r));
+            }
+            // small batches stay on the Java path (no native copy), and bit-identical to one at a time
+            double[] small = new double[(m - 1) * n0];
+            for (int k = 0; k < small.length; k++) {
+                small[k] = r.nextDouble() * 2 - 1;
+            }
+            double[] y = small.clone();
+            c.solveLowerRowsInPlace(y, m - 1);
+            assertThat(y).containsExactly(solveOneByOne(c, small, m - 1));
+            assertThat(c.nativeRows()).isEqualTo(-1);
+            assertThat(c.nativeBytes()).isZero();
+
+            assertBatchedSolveMatchesJava(c, m, r, "first native solve");
+            assertThat(c.nativeRows()).isEqualTo(n0);
+            assertThat(c.nativeBytes()).isPositive();
+            assertBatchedSolveMatchesJava(c, 32, r, "32 right-hand sides");
+            // appends (past the first capacity of 128 rows... and 256) are copied at the next batched solve
+            for (int step = 0; step < 140; step++) {
+                add(c, points, point(r));
+            }
+            assertThat(c.nativeRows()).isEqualTo(n0);
+            assertBatchedSolveMatchesJava(c, 33, r, "after 140 adds");
+            assertThat(c.nativeRows()).isEqualTo(c.size());
+            // a removal keeps the native rows above it; every kind of position, and adds in between
+            int[] positions = {0, -1, 57, 0, 3, -1};
+            for (int k = 0; k < positions.length; k++) {
+                int at = positions[k] < 0 ? c.size() - 1 : positions[k];
+                int before = c.nativeRows();
+                c.remove(at);
+                points.remove(at);
+                assertThat(c.nativeRows()).isEqualTo(Math.min(before, at));
+                if (k % 2 == 1) { // and appends by addAll, whose batch solve is native too: ≡ adds one by one
+                    List<double[]> batch = new ArrayList<>();
+                    for (int i = 0; i < m + 1; i++) {
+                        batch.add(point(r));
+                    }
+                    double[][] rows = kernelRows(points, batch);
+                    try (IncrementalCholesky sequential = IncrementalCholesky.fromRows(ridge, c.jitterTolerance(),
+                            c.rows(), c.jitters())) {
+                        List<IncrementalCholesky.AddResult> a = c.addAll(rows, kSelf(batch));
+                        assertThat(c.nativeRows()).as("native solve in addAll").isEqualTo(c.size() - batch.size());
+                        assertSameFactor(c, sequential, a, addOneByOne(sequential, rows, kSelf(batch)), 1e-12);
+                    }
+                    points.addAll(batch);
+                }
+                assertBatchedSolveMatchesJava(c, m + k, r, "after removing row " + at);
+                assertMatchesDense(c, points, ridge, r, false);
+            }
+            // a factor rebuilt from the rows starts without a native copy and solves the same
+            try (IncrementalCholesky restored = IncrementalCholesky.fromRows(ridge, c.jitterTolerance(), c.rows(),
+                    c.jitters())) {
+                assertThat(restored.nativeRows()).isEqualTo(-1);
+                assertBatchedSolveMatchesJava(restored, 32, r, "restored");
+                assertThat(restored.nativeRows()).isEqualTo(restored.size());
+            }
+            // close frees the copy; the factor stays usable and builds it again when needed
+            c.close();
+            assertThat(c.nativeRows()).isEqualTo(-1);
+            assertThat(c.nativeBytes()).isZero();
+            assertBatchedSolveMatchesJava(c, 32, r, "after close");
+            assertThat(c.nativeRows()).isEqualTo(c.size());
+        }
+        assertThat(c.nativeBytes()).as("closed by try-with-resources").isZero();
+        c.close(); // idempotent
+    }
+
     @ParameterizedTest(name = "batch of {0}")
     @ValueSource(ints = {1, 2, 7, 33})
     void addAllEqualsSequentialAddsAndADenseFactor(int m) {
