@@ -220,12 +220,20 @@ final class AlSimCommand implements Callable<Integer> {
         };
     }
 
-    /** Inputs (N, D) and int labels (N,) in [0, C), with errors that name the option and the shapes. */
+    /**
+     * Inputs (N, D) — or (N, C, L) / (N, C, H, W) for convolutional networks, flattened in C order — and
+     * int labels (N,) in [0, C), with errors that name the option and the shapes.
+     */
     private LabeledSamples samples(Path xFile, String xOption, Path yFile, String yOption, int dim) {
         NdArray a = Npy.read(xFile);
-        if (a.shape().length != 2 || a.shape()[1] != dim) {
+        long perSample = 1;
+        for (int k = 1; k < a.shape().length; k++) {
+            perSample *= a.shape()[k];
+        }
+        if (a.shape().length < 2 || a.shape().length > 4 || perSample != dim) {
             throw new IllegalArgumentException(xOption + " " + xFile + ": expected shape (N, " + dim
-                    + ") (N samples of the architecture's input_dim), got " + NdArray.formatShape(a.shape()));
+                    + ") (N samples of the architecture's input_dim; or (N, C, L) / (N, C, H, W) with " + dim
+                    + " values per sample), got " + NdArray.formatShape(a.shape()));
         }
         int n = a.shape()[0];
         if (n == 0) {

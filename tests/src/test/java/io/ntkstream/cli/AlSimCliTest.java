@@ -192,6 +192,31 @@ class AlSimCliTest {
         assertThat(Files.exists(out)).isFalse();
     }
 
+    @Test
+    void convolutionalNetworksTakeNchwPoolsAndGiveTheSameRunAsFlattenedRows() throws IOException {
+        Path cnn = tmp.resolve("cnn.arch.json");
+        Files.writeString(cnn, "{\"input_shape\": [3, 1, 1], \"parametrization\": \"ntk\", \"layers\": ["
+                + "{\"type\": \"conv2d\", \"out\": 16, \"kernel\": 1}, {\"type\": \"relu\"},"
+                + "{\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 2}]}");
+        Path cnnParams = tmp.resolve("cnn.safetensors");
+        assertThat(run("init", "--arch", cnn.toString(), "--seed", "4", "--out", cnnParams.toString()).code()).isZero();
+        Path poolNchw = tmp.resolve("px4.npy");
+        Path testNchw = tmp.resolve("tx4.npy");
+        Npy.write(poolNchw, new int[] {POOL, 3, 1, 1}, Arrays.stream(pool.x()).flatMapToDouble(Arrays::stream).toArray(),
+                DType.FLOAT64);
+        Npy.write(testNchw, new int[] {TEST, 3, 1, 1}, Arrays.stream(test.x()).flatMapToDouble(Arrays::stream).toArray(),
+                DType.FLOAT64);
+        Path flatOut = tmp.resolve("flat.csv");
+        Path nchwOut = tmp.resolve("nchw.csv");
+        List<String> flat = replace(replace(args("lookahead", flatOut), "--arch", cnn), "--params", cnnParams);
+        ok(flat);
+        ok(replace(replace(flat, "--pool-x", poolNchw), "--test-x", testNchw).stream()
+                .map(a -> a.equals(flatOut.toString()) ? nchwOut.toString() : a).toList());
+        // every column but the wall-clock seconds
+        assertThat(Files.readString(nchwOut).replaceAll(",[0-9.]+\\n", "\n"))
+                .isEqualTo(Files.readString(flatOut).replaceAll(",[0-9.]+\\n", "\n")).contains("lookahead,26,");
+    }
+
     static List<String> replace(List<String> args, String option, Object value) {
         List<String> a = new ArrayList<>(args);
         a.set(a.indexOf(option) + 1, value.toString());
