@@ -35,7 +35,11 @@ class CntkReferenceTest {
 
     private enum Readout { GLOBAL_AVG, FLATTEN, AVG_POOL2 }
 
-    private record Case(String name, int c, int h, int w, int k, int stride, int pad, String act, Readout readout) {
+    private record Case(String name, int c, int h, int w, int k, int stride, int pad, int dil, String act,
+                        Readout readout) {
+        Case(String name, int c, int h, int w, int k, int stride, int pad, String act, Readout readout) {
+            this(name, c, h, w, k, stride, pad, 1, act, readout);
+        }
     }
 
     @Test
@@ -59,6 +63,12 @@ class CntkReferenceTest {
         check(new Case("relu, 3x3 pad 1, avg_pool 2, flatten", 2, 4, 4, 3, 1, 1, "relu", Readout.AVG_POOL2));
     }
 
+    @Test
+    void reluDilatedConv() {
+        check(new Case("relu, 3x3 dilation 2 pad 2, global_avg_pool", 1, 5, 5, 3, 1, 2, 2, "relu",
+                Readout.GLOBAL_AVG));
+    }
+
     private static void check(Case cs) {
         String readout = switch (cs.readout()) {
             case GLOBAL_AVG -> "{\"type\":\"global_avg_pool\"},{\"type\":\"flatten\"},";
@@ -68,7 +78,7 @@ class CntkReferenceTest {
         Architecture arch = Architecture.parse("{\"input_shape\":[" + cs.c() + "," + cs.h() + "," + cs.w() + "],"
                 + "\"parametrization\":\"ntk\",\"sigma_w\":" + SW + ",\"sigma_b\":" + SB + ",\"layers\":["
                 + "{\"type\":\"conv2d\",\"out\":7,\"kernel\":" + cs.k() + ",\"stride\":" + cs.stride()
-                + ",\"padding\":" + cs.pad() + "},{\"type\":\"" + cs.act() + "\"}," + readout
+                + ",\"padding\":" + cs.pad() + ",\"dilation\":" + cs.dil() + "},{\"type\":\"" + cs.act() + "\"}," + readout
                 + "{\"type\":\"dense\",\"out\":1}]}");
         int n = 3;
         double[][] x = new double[n][cs.c() * cs.h() * cs.w()];
@@ -94,8 +104,9 @@ class CntkReferenceTest {
 
     /** {NNGP, NTK} of the one-hidden-conv network for the pair (x, y), by brute force over positions. */
     private static double[] reference(Case cs, double[] x, double[] y) {
-        int oh = (cs.h() + 2 * cs.pad() - cs.k()) / cs.stride() + 1;
-        int ow = (cs.w() + 2 * cs.pad() - cs.k()) / cs.stride() + 1;
+        int span = cs.dil() * (cs.k() - 1) + 1;
+        int oh = (cs.h() + 2 * cs.pad() - span) / cs.stride() + 1;
+        int ow = (cs.w() + 2 * cs.pad() - span) / cs.stride() + 1;
         int p = oh * ow;
         double sw2 = SW * SW;
         double sb2 = SB * SB;
@@ -163,8 +174,10 @@ class CntkReferenceTest {
         for (int c = 0; c < cs.c(); c++) {
             for (int da = 0; da < cs.k(); da++) {
                 for (int db = 0; db < cs.k(); db++) {
-                    s += pixel(cs, a, c, y1 * cs.stride() - cs.pad() + da, x1 * cs.stride() - cs.pad() + db)
-                            * pixel(cs, b, c, y2 * cs.stride() - cs.pad() + da, x2 * cs.stride() - cs.pad() + db);
+                    int oa = da * cs.dil();
+                    int ob = db * cs.dil();
+                    s += pixel(cs, a, c, y1 * cs.stride() - cs.pad() + oa, x1 * cs.stride() - cs.pad() + ob)
+                            * pixel(cs, b, c, y2 * cs.stride() - cs.pad() + oa, x2 * cs.stride() - cs.pad() + ob);
                 }
             }
         }
