@@ -4,7 +4,6 @@ import io.ntkstream.data.DType;
 import io.ntkstream.data.Npy;
 import io.ntkstream.infinite.InfiniteKernelKind;
 import io.ntkstream.infinite.InfiniteNetworks;
-import io.ntkstream.infinite.InfiniteWidthKernel;
 import io.ntkstream.network.Architecture;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -14,7 +13,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "infinite", mixinStandardHelpOptions = true,
         description = {
-            "Closed-form infinite-width NNGP or NTK of a dense network (NTK parametrization; relu, erf, identity).",
+            "Closed-form infinite-width NNGP or NTK (NTK parametrization; relu, erf, identity) of a dense network, "
+                + "or of a convolutional one (CNTK: conv1d/conv2d, avg_pool, global_avg_pool, flatten, dense).",
             "",
             "It is the limit the empirical NTK converges to as the widths grow. Writes an (N1, N2) float64 .npy: "
                 + "the kernel per output (the full kernel is this ⊗ I_O)."})
@@ -23,10 +23,10 @@ final class InfiniteCommand implements Callable<Integer> {
     @Option(names = "--arch", required = true, description = "Architecture JSON file (widths are ignored).")
     Path arch;
 
-    @Option(names = "--x1", required = true, description = "Inputs, .npy of shape (N1, input_dim).")
+    @Option(names = "--x1", required = true, description = "Inputs, .npy of shape (N1, input_dim), or (N1, C, L) / (N1, C, H, W).")
     Path x1;
 
-    @Option(names = "--x2", description = "Second inputs, .npy of shape (N2, input_dim). Default: x1.")
+    @Option(names = "--x2", description = "Second inputs, .npy shaped like --x1. Default: x1.")
     Path x2;
 
     @Option(names = "--kernel", defaultValue = "ntk", description = "ntk | nngp (default: ${DEFAULT-VALUE}).")
@@ -43,11 +43,11 @@ final class InfiniteCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--kernel: expected ntk or nngp, got '" + kernel + "'");
         };
         Architecture a = Architecture.read(arch);
-        var net = InfiniteNetworks.of(a);
+        var net = InfiniteNetworks.kernel(a);
         double[][] a1 = rows(x1, a.inputDim(), "--x1");
         double[][] a2 = x2 == null ? null : rows(x2, a.inputDim(), "--x2");
         long t0 = System.nanoTime();
-        double[][] k = InfiniteWidthKernel.compute(net, a1, a2, kind);
+        double[][] k = net.compute(a1, a2, kind);
         Npy.writeMatrix(out, k, DType.FLOAT64);
         System.out.printf(Locale.ROOT, "{\"command\":\"infinite\",\"kernel\":\"%s\",\"n1\":%d,\"n2\":%d,\"seconds\":%.3f,\"out\":\"%s\"}%n",
                 kind.name().toLowerCase(Locale.ROOT), k.length, k.length == 0 ? 0 : k[0].length,

@@ -6,9 +6,46 @@ import io.ntkstream.network.Parametrization;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Maps an architecture to the infinite-width MLP whose kernels it converges to as widths grow. */
+/** Maps an architecture to the infinite-width network whose kernels it converges to as widths grow. */
 public final class InfiniteNetworks {
     private InfiniteNetworks() {}
+
+    /**
+     * The closed-form infinite-width kernel of {@code arch}: an MLP (flat input, dense and activation
+     * layers only) uses {@link InfiniteWidthKernel} on {@link #of(Architecture)}; a network with
+     * convolutions, pooling or flatten uses the CNTK recursion {@link InfiniteConvNet}.
+     *
+     * @throws IllegalArgumentException naming the layer when the architecture has no closed form here
+     *         (max_pool, norms, attention, embedding, residual blocks, grouped convolutions, ...)
+     */
+    public static InfiniteKernel kernel(Architecture arch) {
+        if (isMlp(arch)) {
+            InfiniteMlp mlp = of(arch);
+            return new InfiniteKernel() {
+                @Override
+                public int inputDim() {
+                    return mlp.inputDim();
+                }
+
+                @Override
+                public InfiniteWidthKernel.Kernels computeBoth(double[][] x1, double[][] x2) {
+                    return InfiniteWidthKernel.computeBoth(mlp, x1, x2);
+                }
+
+                @Override
+                public double[][] compute(double[][] x1, double[][] x2, InfiniteKernelKind kind) {
+                    return InfiniteWidthKernel.compute(mlp, x1, x2, kind);
+                }
+            };
+        }
+        return InfiniteConvNet.of(arch);
+    }
+
+    /** Flat samples and only dense and activation layers. */
+    static boolean isMlp(Architecture arch) {
+        return arch.inputShape().isFlat() && arch.layers().stream()
+                .allMatch(l -> l instanceof LayerSpec.Dense || l instanceof LayerSpec.Elementwise);
+    }
 
     /**
      * The limit network of {@code arch}: NTK parametrization, layers dense, act, dense, ..., dense.
@@ -26,7 +63,8 @@ public final class InfiniteNetworks {
             LayerSpec spec = layers.get(i);
             if (!(spec instanceof LayerSpec.Dense) && !(spec instanceof LayerSpec.Elementwise)) {
                 throw new IllegalArgumentException("infinite-width kernel: layers[" + i + "] is a " + spec.type()
-                        + " layer; the closed form here covers MLPs only (dense layers and activations)");
+                        + " layer; this closed form covers MLPs only (dense layers and activations); "
+                        + "InfiniteNetworks.kernel(arch) also covers convolutional networks");
             }
             boolean expectDense = i % 2 == 0;
             if (spec instanceof LayerSpec.Dense d) {

@@ -250,6 +250,38 @@ class KernelCliTest {
                 InfiniteWidthKernel.compute(InfiniteNetworks.of(arch), x1, x2, InfiniteKernelKind.NNGP));
     }
 
+    @Test
+    void infiniteTakesConvolutionalNetworksAndNchwSamples() throws IOException {
+        Path arch = tmp.resolve("cntk.arch.json");
+        Files.writeString(arch, "{\"input_shape\": [2, 5, 5], \"parametrization\": \"ntk\", \"sigma_w\": 1.4, "
+                + "\"sigma_b\": 0.1, \"layers\": [{\"type\": \"conv2d\", \"out\": 3, \"kernel\": 3, \"padding\": 1},"
+                + "{\"type\": \"relu\"}, {\"type\": \"avg_pool\", \"kernel\": 2}, {\"type\": \"conv2d\", \"out\": 3, "
+                + "\"kernel\": 2}, {\"type\": \"erf\"}, {\"type\": \"global_avg_pool\"}, {\"type\": \"flatten\"}, "
+                + "{\"type\": \"dense\", \"out\": 2}]}");
+        double[] x = new java.util.Random(11).doubles(4 * 50, -1, 1).toArray();
+        Path nchw = tmp.resolve("x-nchw.npy");
+        Npy.write(nchw, new int[] {4, 2, 5, 5}, x, io.ntkstream.data.DType.FLOAT64);
+        Path out = tmp.resolve("cntk.npy");
+        Result r = run("infinite", "--arch", arch.toString(), "--x1", nchw.toString(), "--out", out.toString());
+        assertThat(r.code()).as("exit code; stderr: %s", r.err()).isZero();
+        NdArray k = Npy.read(out);
+        assertThat(k.shape()).containsExactly(4, 4);
+        double[][] rows = new double[4][50];
+        for (int n = 0; n < 4; n++) {
+            System.arraycopy(x, n * 50, rows[n], 0, 50);
+        }
+        assertThat(k.toMatrix()).isDeepEqualTo(
+                InfiniteNetworks.kernel(Architecture.read(arch)).compute(rows, null, InfiniteKernelKind.NTK));
+
+        Path maxPool = tmp.resolve("maxpool.arch.json");
+        Files.writeString(maxPool, "{\"input_shape\": [2, 5, 5], \"parametrization\": \"ntk\", \"layers\": ["
+                + "{\"type\": \"conv2d\", \"out\": 3, \"kernel\": 3}, {\"type\": \"relu\"}, "
+                + "{\"type\": \"max_pool\", \"kernel\": 3}, {\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 1}]}");
+        r = run("infinite", "--arch", maxPool.toString(), "--x1", nchw.toString(), "--out", tmp.resolve("m.npy").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("layers[2] (max_pool)").contains("max pooling has no closed-form");
+    }
+
     // ---------------------------------------------------------------- errors
 
     @Test
