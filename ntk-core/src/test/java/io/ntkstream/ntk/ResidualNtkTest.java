@@ -10,7 +10,6 @@ import io.ntkstream.network.LayerNormLayer;
 import io.ntkstream.network.Network;
 import io.ntkstream.network.TestNetworks;
 import java.util.stream.Stream;
-import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -74,17 +73,7 @@ public class ResidualNtkTest {
         Network net = network(json);
         Matrix x1 = TestNetworks.inputs(net.inputDim(), 4, 1, Precision.FLOAT64);
         Matrix x2 = TestNetworks.inputs(net.inputDim(), 3, 2, Precision.FLOAT64);
-        double[][][][] reference = NtkMethodsAgreementTest.referenceFull(net, x1, x2);
-        double[][][][] symmetricReference = NtkMethodsAgreementTest.referenceFull(net, x1, x1);
-        for (NtkMode mode : NtkMode.values()) {
-            for (NtkMethod method : NtkMethod.values()) {
-                KernelBlock k = new EmpiricalNtk(net, mode, method).compute(x1, x2);
-                NtkMethodsAgreementTest.assertMatches(k, reference, mode, net.outputDim(), name + " " + method + " " + mode);
-                KernelBlock s = new EmpiricalNtk(net, mode, method).compute(x1);
-                NtkMethodsAgreementTest.assertMatches(s, symmetricReference, mode, net.outputDim(),
-                        name + " " + method + " " + mode + " symmetric");
-            }
-        }
+        NtkAgreement.assertEveryMethodAndModeMatchesForwardMode(name, net, x1, x2, false);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -93,26 +82,7 @@ public class ResidualNtkTest {
         Network net = network(json);
         Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 3, Precision.FLOAT64);
         Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 4, Precision.FLOAT64);
-        double[][][] j1 = ConvNtkTest.finiteDifferenceJacobian(net, x1);
-        double[][][] j2 = ConvNtkTest.finiteDifferenceJacobian(net, x2);
-        int o = net.outputDim();
-        for (NtkMethod method : new NtkMethod[] {NtkMethod.JACOBIAN, NtkMethod.NTVP, NtkMethod.STRUCTURED}) {
-            KernelBlock k = new EmpiricalNtk(net, NtkMode.FULL, method).compute(x1, x2);
-            for (int i = 0; i < x1.cols(); i++) {
-                for (int j = 0; j < x2.cols(); j++) {
-                    for (int a = 0; a < o; a++) {
-                        for (int b = 0; b < o; b++) {
-                            double fd = 0;
-                            for (int p = 0; p < net.paramCount(); p++) {
-                                fd += j1[i][a][p] * j2[j][b][p];
-                            }
-                            assertThat(k.get(i, j, a * o + b)).as("%s %s [%d,%d,%d,%d]", name, method, i, j, a, b)
-                                    .isCloseTo(fd, Offset.offset(1e-6 * Math.max(1.0, Math.abs(fd))));
-                        }
-                    }
-                }
-            }
-        }
+        NtkAgreement.assertMatchesFiniteDifferences(name, net, x1, x2, NtkAgreement.CONCRETE_METHODS);
     }
 
     /** The norm rule alone against the norm layers' share of the forward-mode Θ (their parameters' Jacobian columns). */
@@ -136,18 +106,7 @@ public class ResidualNtkTest {
                     }
                     norms++;
                     io.ntkstream.network.NormLayer norm = (io.ntkstream.network.NormLayer) f1.layers().get(l).layer();
-                    double[][][][] share = new double[x1.cols()][x2.cols()][o][o];
-                    for (int i = 0; i < x1.cols(); i++) {
-                        for (int j = 0; j < x2.cols(); j++) {
-                            for (int a = 0; a < o; a++) {
-                                for (int b = 0; b < o; b++) {
-                                    for (int p = norm.paramOffset(); p < norm.paramOffset() + norm.paramCount(); p++) {
-                                        share[i][j][a][b] += jac1[i][a][p] * jac2[j][b][p];
-                                    }
-                                }
-                            }
-                        }
-                    }
+                    double[][][][] share = NtkAgreement.layerShare(jac1, jac2, norm);
                     KernelBlock k = KernelBlock.zeros(x1.cols(), x2.cols(), mode.valuesPerPair(o));
                     new NormRule().accumulate(f1.layers().get(l), f2.layers().get(l), mode, o, k);
                     NtkMethodsAgreementTest.assertMatches(k, share, mode, o, "norm layer " + norm.module() + " " + mode);
@@ -177,15 +136,6 @@ public class ResidualNtkTest {
         Network net64 = network(RESNET);
         Network net32 = TestNetworks.withRandomNorms(Architecture.parse(RESNET), 23, Precision.FLOAT32);
         Matrix x = TestNetworks.inputs(net64.inputDim(), 3, 7, Precision.FLOAT64);
-        KernelBlock ref = new EmpiricalNtk(net64, NtkMode.TRACE, NtkMethod.JACOBIAN).compute(x);
-        for (NtkMethod method : new NtkMethod[] {NtkMethod.JACOBIAN, NtkMethod.NTVP, NtkMethod.STRUCTURED}) {
-            KernelBlock k = new EmpiricalNtk(net32, NtkMode.TRACE, method).compute(x);
-            for (int i = 0; i < 3; i++) {
-                for (int j = 0; j < 3; j++) {
-                    assertThat(k.get(i, j, 0)).as("%s [%d,%d]", method, i, j)
-                            .isCloseTo(ref.get(i, j, 0), Offset.offset(1e-4 * Math.abs(ref.get(0, 0, 0))));
-                }
-            }
-        }
+        NtkAgreement.assertFloat32TraceMatchesFloat64(net64, net32, x);
     }
 }
