@@ -6,9 +6,7 @@ import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
 import io.ntkstream.network.Architecture;
 import io.ntkstream.network.EmbeddingLayer;
-import io.ntkstream.network.Layer;
 import io.ntkstream.network.Network;
-import io.ntkstream.network.ParameterLayer;
 import io.ntkstream.network.PositionwiseDenseLayer;
 import io.ntkstream.network.TestNetworks;
 import java.util.SplittableRandom;
@@ -69,18 +67,14 @@ public class AttentionNtkTest {
     @MethodSource("networks")
     void everyMethodAndModeMatchesForwardModeJacobian(String name, String json) {
         Network net = network(json);
-        Matrix x1 = inputs(net, 4, 1);
-        Matrix x2 = inputs(net, 3, 2);
-        NtkAgreement.assertEveryMethodAndModeMatchesForwardMode(name, net, x1, x2, true);
+        NtkAgreement.assertEveryMethodAndModeMatchesForwardMode(name, net, (n, seed) -> inputs(net, n, seed), true);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("networks")
     void methodsMatchFiniteDifferenceJacobian(String name, String json) {
         Network net = network(json);
-        Matrix x1 = inputs(net, 3, 3);
-        Matrix x2 = inputs(net, 2, 4);
-        NtkAgreement.assertMatchesFiniteDifferences(name, net, x1, x2, NtkAgreement.CONCRETE_METHODS);
+        NtkAgreement.assertMatchesFiniteDifferences(name, net, (n, seed) -> inputs(net, n, seed), NtkAgreement.CONCRETE_METHODS);
     }
 
     /** Both contractions of the per-position dense rule, and the embedding rule, against each layer's share. */
@@ -88,35 +82,16 @@ public class AttentionNtkTest {
     @MethodSource("networks")
     void rulesMatchTheLayersShare(String name, String json) {
         Network net = network(json);
-        Matrix x1 = inputs(net, 3, 5);
-        Matrix x2 = inputs(net, 2, 6);
-        double[][][] jac1 = NtkMethodsAgreementTest.forwardModeJacobian(net, x1);
-        double[][][] jac2 = NtkMethodsAgreementTest.forwardModeJacobian(net, x2);
-        int o = net.outputDim();
-        int checked = 0;
-        for (NtkMode mode : NtkMode.values()) {
-            NtkFeatures f1 = StructuredNtk.features(net, mode, x1);
-            NtkFeatures f2 = StructuredNtk.features(net, mode, x2);
-            for (int l = 0; l < f1.layers().size(); l++) {
-                Layer layer = f1.layers().get(l).layer();
-                if (!(layer instanceof PositionwiseDenseLayer) && !(layer instanceof EmbeddingLayer)) {
-                    continue;
-                }
-                ParameterLayer p = (ParameterLayer) layer;
-                double[][][][] share = NtkAgreement.layerShare(jac1, jac2, p);
-                StructureRule[] rules = layer instanceof EmbeddingLayer ? new StructureRule[] {new EmbeddingRule()}
-                        : new StructureRule[] {new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.WEIGHT_GRADIENT),
-                        new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.POSITION_GRAM), new PositionwiseDenseRule()};
-                for (int r = 0; r < rules.length; r++) {
-                    KernelBlock k = KernelBlock.zeros(x1.cols(), x2.cols(), mode.valuesPerPair(o));
-                    rules[r].accumulate(f1.layers().get(l), f2.layers().get(l), mode, o, k);
-                    NtkMethodsAgreementTest.assertMatches(k, share, mode, o, name + " layer " + p.module() + " rule " + r + " " + mode);
-                    checked++;
-                }
+        int checked = NtkAgreement.assertRulesMatchLayersShare(name, net, (n, seed) -> inputs(net, n, seed), layer -> {
+            if (layer instanceof EmbeddingLayer) {
+                return new StructureRule[] {new EmbeddingRule()};
             }
-            f1.close();
-            f2.close();
-        }
+            if (layer instanceof PositionwiseDenseLayer) {
+                return new StructureRule[] {new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.WEIGHT_GRADIENT),
+                        new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.POSITION_GRAM), new PositionwiseDenseRule()};
+            }
+            return new StructureRule[0];
+        }, null);
         assertThat(checked).isPositive();
     }
 

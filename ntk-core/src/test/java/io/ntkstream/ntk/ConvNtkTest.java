@@ -6,7 +6,6 @@ import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
 import io.ntkstream.network.Architecture;
 import io.ntkstream.network.ConvLayer;
-import io.ntkstream.network.Layer;
 import io.ntkstream.network.Network;
 import io.ntkstream.network.Networks;
 import io.ntkstream.network.ParameterLayer;
@@ -62,18 +61,14 @@ class ConvNtkTest {
     @MethodSource("networks")
     void everyMethodAndModeMatchesForwardModeJacobian(String name, String json) {
         Network net = network(json);
-        Matrix x1 = TestNetworks.inputs(net.inputDim(), 4, 1, Precision.FLOAT64);
-        Matrix x2 = TestNetworks.inputs(net.inputDim(), 3, 2, Precision.FLOAT64);
-        NtkAgreement.assertEveryMethodAndModeMatchesForwardMode(name, net, x1, x2, false);
+        NtkAgreement.assertEveryMethodAndModeMatchesForwardMode(name, net, NtkAgreement.gaussian(net), false);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("networks")
     void jacobianContractionMatchesFiniteDifferenceJacobian(String name, String json) {
         Network net = network(json);
-        Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 3, Precision.FLOAT64);
-        Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 4, Precision.FLOAT64);
-        NtkAgreement.assertMatchesFiniteDifferences(name, net, x1, x2, NtkMethod.JACOBIAN, NtkMethod.STRUCTURED);
+        NtkAgreement.assertMatchesFiniteDifferences(name, net, NtkAgreement.gaussian(net), NtkMethod.JACOBIAN, NtkMethod.STRUCTURED);
     }
 
     /** Both contractions of the convolution rule, forced, against the layer's own share of the forward-mode Θ. */
@@ -81,35 +76,10 @@ class ConvNtkTest {
     @MethodSource("networks")
     void bothConvolutionContractionsMatchTheLayersShare(String name, String json) {
         Network net = network(json);
-        Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 5, Precision.FLOAT64);
-        Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 6, Precision.FLOAT64);
-        double[][][] j1 = NtkMethodsAgreementTest.forwardModeJacobian(net, x1);
-        double[][][] j2 = NtkMethodsAgreementTest.forwardModeJacobian(net, x2);
-        int o = net.outputDim();
-        for (NtkMode mode : NtkMode.values()) {
-            NtkFeatures f1 = StructuredNtk.features(net, mode, x1);
-            NtkFeatures f2 = StructuredNtk.features(net, mode, x2);
-            for (int l = 0; l < f1.layers().size(); l++) {
-                Layer layer = f1.layers().get(l).layer();
-                if (!(layer instanceof ConvLayer conv)) {
-                    continue;
-                }
-                double[][][][] share = NtkAgreement.layerShare(j1, j2, conv);
-                for (ConvRule.Contraction how : ConvRule.Contraction.values()) {
-                    KernelBlock k = KernelBlock.zeros(x1.cols(), x2.cols(), mode.valuesPerPair(o));
-                    new ConvRule(how).accumulate(f1.layers().get(l), f2.layers().get(l), mode, o, k);
-                    NtkMethodsAgreementTest.assertMatches(k, share, mode, o, name + " layer " + conv.module() + " " + how + " " + mode);
-                    KernelBlock self = KernelBlock.zeros(x1.cols(), x1.cols(), mode.valuesPerPair(o));
-                    new ConvRule(how).accumulate(f1.layers().get(l), f1.layers().get(l), mode, o, self);
-                    KernelBlock viaAuto = KernelBlock.zeros(x1.cols(), x1.cols(), mode.valuesPerPair(o));
-                    new ConvRule().accumulate(f1.layers().get(l), f1.layers().get(l), mode, o, viaAuto);
-                    NtkAgreement.assertValuesClose(self.values(), viaAuto.values(), 1e-10,
-                            name + " layer " + conv.module() + " " + how + " " + mode + " self vs auto");
-                }
-            }
-            f1.close();
-            f2.close();
-        }
+        StructureRule[] forced = Stream.of(ConvRule.Contraction.values()).map(ConvRule::new).toArray(StructureRule[]::new);
+        int checked = NtkAgreement.assertRulesMatchLayersShare(name, net, NtkAgreement.gaussian(net),
+                layer -> layer instanceof ConvLayer ? forced : new StructureRule[0], new ConvRule());
+        assertThat(checked).isPositive();
     }
 
     /** The streaming path (per-sample features, then kernel rows from them) on a CNN. */

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
+import io.ntkstream.network.Layer;
 import io.ntkstream.network.Network;
 import io.ntkstream.network.Networks;
 import io.ntkstream.network.ParameterLayer;
+import io.ntkstream.network.TestNetworks;
+import java.util.function.Function;
 import org.assertj.core.data.Offset;
 
 /**
@@ -21,6 +24,74 @@ final class NtkAgreement {
     static final NtkMethod[] CONCRETE_METHODS = {NtkMethod.JACOBIAN, NtkMethod.NTVP, NtkMethod.STRUCTURED};
 
     private NtkAgreement() {}
+
+    /** n input samples (columns) drawn from a seed. */
+    @FunctionalInterface
+    interface Inputs {
+        Matrix make(int n, long seed);
+    }
+
+    /** N(0, 1) inputs of the network's input dimension, float64. */
+    static Inputs gaussian(Network net) {
+        return (n, seed) -> TestNetworks.inputs(net.inputDim(), n, seed, Precision.FLOAT64);
+    }
+
+    /** {@link #assertEveryMethodAndModeMatchesForwardMode(String, Network, Matrix, Matrix, boolean)} on 4 and 3 samples (seeds 1, 2). */
+    static void assertEveryMethodAndModeMatchesForwardMode(String name, Network net, Inputs inputs, boolean againstJacobianMethod) {
+        assertEveryMethodAndModeMatchesForwardMode(name, net, inputs.make(4, 1), inputs.make(3, 2), againstJacobianMethod);
+    }
+
+    /** {@link #assertMatchesFiniteDifferences(String, Network, Matrix, Matrix, NtkMethod...)} on 3 and 2 samples (seeds 3, 4). */
+    static void assertMatchesFiniteDifferences(String name, Network net, Inputs inputs, NtkMethod... methods) {
+        assertMatchesFiniteDifferences(name, net, inputs.make(3, 3), inputs.make(2, 4), methods);
+    }
+
+    /**
+     * On 3 and 2 samples (seeds 5, 6), in every mode: for each layer {@code rulesFor} gives rules
+     * (an empty array: none), each rule's block against that parameter layer's share of the
+     * forward-mode Θ ({@link #layerShare}); with a {@code selfReference} rule, each rule's (x1, x1)
+     * block also value by value against the reference rule's, to 1e-10·(1 + |value|). Returns the
+     * number of (mode, layer, rule) checked.
+     */
+    static int assertRulesMatchLayersShare(String name, Network net, Inputs inputs,
+                                           Function<Layer, StructureRule[]> rulesFor, StructureRule selfReference) {
+        Matrix x1 = inputs.make(3, 5);
+        Matrix x2 = inputs.make(2, 6);
+        double[][][] j1 = NtkMethodsAgreementTest.forwardModeJacobian(net, x1);
+        double[][][] j2 = NtkMethodsAgreementTest.forwardModeJacobian(net, x2);
+        int o = net.outputDim();
+        int checked = 0;
+        for (NtkMode mode : NtkMode.values()) {
+            NtkFeatures f1 = StructuredNtk.features(net, mode, x1);
+            NtkFeatures f2 = StructuredNtk.features(net, mode, x2);
+            for (int l = 0; l < f1.layers().size(); l++) {
+                Layer layer = f1.layers().get(l).layer();
+                StructureRule[] rules = rulesFor.apply(layer);
+                if (rules.length == 0) {
+                    continue;
+                }
+                ParameterLayer p = (ParameterLayer) layer;
+                double[][][][] share = layerShare(j1, j2, p);
+                for (int r = 0; r < rules.length; r++) {
+                    String what = name + " layer " + p.module() + " rule " + r + " " + mode;
+                    KernelBlock k = KernelBlock.zeros(x1.cols(), x2.cols(), mode.valuesPerPair(o));
+                    rules[r].accumulate(f1.layers().get(l), f2.layers().get(l), mode, o, k);
+                    NtkMethodsAgreementTest.assertMatches(k, share, mode, o, what);
+                    if (selfReference != null) {
+                        KernelBlock self = KernelBlock.zeros(x1.cols(), x1.cols(), mode.valuesPerPair(o));
+                        rules[r].accumulate(f1.layers().get(l), f1.layers().get(l), mode, o, self);
+                        KernelBlock reference = KernelBlock.zeros(x1.cols(), x1.cols(), mode.valuesPerPair(o));
+                        selfReference.accumulate(f1.layers().get(l), f1.layers().get(l), mode, o, reference);
+                        assertValuesClose(self.values(), reference.values(), 1e-10, what + " self vs reference rule");
+                    }
+                    checked++;
+                }
+            }
+            f1.close();
+            f2.close();
+        }
+        return checked;
+    }
 
     /**
      * Every method in every mode, on (x1, x2) and on x1 alone, against the forward-mode Θ to 1e-10.

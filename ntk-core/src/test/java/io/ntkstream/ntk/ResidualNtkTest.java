@@ -71,18 +71,14 @@ public class ResidualNtkTest {
     @MethodSource("networks")
     void everyMethodAndModeMatchesForwardModeJacobian(String name, String json) {
         Network net = network(json);
-        Matrix x1 = TestNetworks.inputs(net.inputDim(), 4, 1, Precision.FLOAT64);
-        Matrix x2 = TestNetworks.inputs(net.inputDim(), 3, 2, Precision.FLOAT64);
-        NtkAgreement.assertEveryMethodAndModeMatchesForwardMode(name, net, x1, x2, false);
+        NtkAgreement.assertEveryMethodAndModeMatchesForwardMode(name, net, NtkAgreement.gaussian(net), false);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("networks")
     void methodsMatchFiniteDifferenceJacobian(String name, String json) {
         Network net = network(json);
-        Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 3, Precision.FLOAT64);
-        Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 4, Precision.FLOAT64);
-        NtkAgreement.assertMatchesFiniteDifferences(name, net, x1, x2, NtkAgreement.CONCRETE_METHODS);
+        NtkAgreement.assertMatchesFiniteDifferences(name, net, NtkAgreement.gaussian(net), NtkAgreement.CONCRETE_METHODS);
     }
 
     /** The norm rule alone against the norm layers' share of the forward-mode Θ (their parameters' Jacobian columns). */
@@ -90,31 +86,10 @@ public class ResidualNtkTest {
     void normRuleMatchesTheLayersShare() {
         for (String json : new String[] {RESNET, LAYER_NORM_MLP}) {
             Network net = network(json);
-            Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 5, Precision.FLOAT64);
-            Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 6, Precision.FLOAT64);
-            double[][][] jac1 = NtkMethodsAgreementTest.forwardModeJacobian(net, x1);
-            double[][][] jac2 = NtkMethodsAgreementTest.forwardModeJacobian(net, x2);
-            int o = net.outputDim();
-            for (NtkMode mode : NtkMode.values()) {
-                NtkFeatures f1 = StructuredNtk.features(net, mode, x1);
-                NtkFeatures f2 = StructuredNtk.features(net, mode, x2);
-                int norms = 0;
-                for (int l = 0; l < f1.layers().size(); l++) {
-                    if (!(f1.layers().get(l).layer() instanceof LayerNormLayer)
-                            && !(f1.layers().get(l).layer() instanceof BatchNormLayer)) {
-                        continue;
-                    }
-                    norms++;
-                    io.ntkstream.network.NormLayer norm = (io.ntkstream.network.NormLayer) f1.layers().get(l).layer();
-                    double[][][][] share = NtkAgreement.layerShare(jac1, jac2, norm);
-                    KernelBlock k = KernelBlock.zeros(x1.cols(), x2.cols(), mode.valuesPerPair(o));
-                    new NormRule().accumulate(f1.layers().get(l), f2.layers().get(l), mode, o, k);
-                    NtkMethodsAgreementTest.assertMatches(k, share, mode, o, "norm layer " + norm.module() + " " + mode);
-                }
-                assertThat(norms).isPositive();
-                f1.close();
-                f2.close();
-            }
+            int checked = NtkAgreement.assertRulesMatchLayersShare("norm", net, NtkAgreement.gaussian(net),
+                    layer -> layer instanceof LayerNormLayer || layer instanceof BatchNormLayer
+                            ? new StructureRule[] {new NormRule()} : new StructureRule[0], null);
+            assertThat(checked).isPositive();
         }
     }
 
