@@ -26,17 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * JVP/VJP of a whole one-layer transformer encoder likewise.
  */
 class AttentionLayersTest {
-    /** A one-layer post-LN transformer encoder on 5 tokens of a 7-word vocabulary (the docs' example, small). */
-    static final String ENCODER = """
-            {"input_shape":[5],"parametrization":"standard","sigma_w":1.0,"sigma_b":0.3,"layers":[
-             {"type":"embedding","num_embeddings":7,"embedding_dim":4},
-             {"type":"residual","layers":[{"type":"attention","num_heads":2}]},
-             {"type":"layer_norm","over":"last"},
-             {"type":"residual","layers":[{"type":"dense","out":6},{"type":"relu"},{"type":"dense","out":4}]},
-             {"type":"layer_norm","over":"last"},
-             {"type":"flatten"},
-             {"type":"dense","out":3}]}""";
-
     /** N samples of L token ids in [0, vocabulary), as an L x N matrix. */
     static Matrix tokens(int length, int n, int vocabulary, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -234,7 +223,7 @@ class AttentionLayersTest {
     }
 
     static Stream<Arguments> networks() {
-        return Stream.of(Arguments.of("encoder", ENCODER, true),
+        return Stream.of(Arguments.of("encoder", io.ntkstream.ntk.AttentionNtkTest.ENCODER, true),
                 Arguments.of("attention ntk, no bias", """
                         {"input_shape":[3,4],"parametrization":"ntk","sigma_w":1.2,"sigma_b":0.3,"layers":[
                          {"type":"attention","num_heads":2,"bias":false},{"type":"layer_norm","over":"last"},
