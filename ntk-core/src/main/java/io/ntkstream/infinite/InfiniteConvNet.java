@@ -235,11 +235,8 @@ public final class InfiniteConvNet implements InfiniteKernel {
     }
 
     private InfiniteWidthKernel.Kernels run(double[][] x1, double[][] x2, boolean withNtk) {
-        validateInputs("x1", x1, inputDim);
+        InfiniteWidthKernel.validateInputs(x1, x2, inputDim);
         boolean symmetric = x2 == null;
-        if (!symmetric) {
-            validateInputs("x2", x2, inputDim);
-        }
         double[][] b = symmetric ? x1 : x2;
         int n1 = x1.length;
         int n2 = b.length;
@@ -486,27 +483,5 @@ public final class InfiniteConvNet implements InfiniteKernel {
             s += diagOnly ? t[i] : t[i * p + i];
         }
         return s / p;
-    }
-
-    private static void validateInputs(String name, double[][] x, int d) {
-        if (x == null) {
-            throw new IllegalArgumentException(name + " must not be null");
-        }
-        for (int i = 0; i < x.length; i++) {
-            double[] row = x[i];
-            if (row == null) {
-                throw new IllegalArgumentException(name + " row " + i + " is null");
-            }
-            if (row.length != d) {
-                throw new IllegalArgumentException(name + " row " + i + " has length " + row.length
-                        + ", expected inputDim = " + d);
-            }
-            for (int t = 0; t < d; t++) {
-                if (!Double.isFinite(row[t])) {
-                    throw new IllegalArgumentException(name + "[" + i + "][" + t + "] is " + row[t]
-                            + "; inputs must be finite");
-                }
-            }
-        }
     }
 }

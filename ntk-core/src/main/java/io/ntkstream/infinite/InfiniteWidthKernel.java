@@ -72,11 +72,8 @@ public final class InfiniteWidthKernel {
             throw new IllegalArgumentException("net must not be null");
         }
         int d = net.inputDim();
-        validateInputs("x1", x1, d);
+        validateInputs(x1, x2, d);
         boolean symmetric = x2 == null;
-        if (!symmetric) {
-            validateInputs("x2", x2, d);
-        }
         double[][] b = symmetric ? x1 : x2;
         int n1 = x1.length;
         int n2 = b.length;
@@ -165,6 +162,17 @@ public final class InfiniteWidthKernel {
             s += a[t] * b[t];
         }
         return s;
+    }
+
+    /**
+     * x1 and, unless null (the symmetric case), x2: non-null rows of length d, every value finite
+     * (IllegalArgumentException naming the first offending row or entry otherwise).
+     */
+    static void validateInputs(double[][] x1, double[][] x2, int d) {
+        validateInputs("x1", x1, d);
+        if (x2 != null) {
+            validateInputs("x2", x2, d);
+        }
     }
 
     private static void validateInputs(String name, double[][] x, int d) {

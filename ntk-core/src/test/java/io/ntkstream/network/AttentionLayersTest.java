@@ -1,10 +1,6 @@
 package io.ntkstream.network;
 
-import static io.ntkstream.network.ResidualLayersTest.assertClose;
-import static io.ntkstream.network.ResidualLayersTest.difference;
-import static io.ntkstream.network.ResidualLayersTest.plus;
-import static io.ntkstream.network.ResidualLayersTest.random;
-import static io.ntkstream.network.ResidualLayersTest.shifted;
+import static io.ntkstream.network.FiniteDifferences.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,19 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * JVP/VJP of a whole one-layer transformer encoder likewise.
  */
 class AttentionLayersTest {
-    private static final double EPS = 1e-6;
-
-    /** A one-layer post-LN transformer encoder on 5 tokens of a 7-word vocabulary (the docs' example, small). */
-    static final String ENCODER = """
-            {"input_shape":[5],"parametrization":"standard","sigma_w":1.0,"sigma_b":0.3,"layers":[
-             {"type":"embedding","num_embeddings":7,"embedding_dim":4},
-             {"type":"residual","layers":[{"type":"attention","num_heads":2}]},
-             {"type":"layer_norm","over":"last"},
-             {"type":"residual","layers":[{"type":"dense","out":6},{"type":"relu"},{"type":"dense","out":4}]},
-             {"type":"layer_norm","over":"last"},
-             {"type":"flatten"},
-             {"type":"dense","out":3}]}""";
-
     /** N samples of L token ids in [0, vocabulary), as an L x N matrix. */
     static Matrix tokens(int length, int n, int vocabulary, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -232,34 +215,15 @@ class AttentionLayersTest {
         int n = 3;
         Matrix x = random(r, layer.inDim(), n);
         Matrix v = random(r, layer.inDim(), 2 * n); // two tangent directions, column t·N + s
-        Matrix jvp = layer.jvp(x, v, null, 2);
-        for (int t = 0; t < 2; t++) {
-            Matrix vt = v.columns(t * n, (t + 1) * n);
-            double[] fd = difference(layer.forward(plus(x, vt, EPS)), layer.forward(plus(x, vt, -EPS)));
-            assertClose(jvp.columns(t * n, (t + 1) * n).toColumnMajor(), fd, name + " input JVP " + t);
-        }
+        FiniteDifferences.assertInputJvp(layer, x, v, name);
         int group = 2;
         Matrix c = random(r, layer.outDim(), n * group);
         Matrix w = random(r, layer.inDim(), n);
-        Matrix back = layer.backward(c, x, group);
-        double[] jw = difference(layer.forward(plus(x, w, EPS)), layer.forward(plus(x, w, -EPS)));
-        for (int k = 0; k < group; k++) {
-            double lhs = 0;
-            double rhs = 0;
-            for (int s = 0; s < n; s++) {
-                for (int i = 0; i < layer.outDim(); i++) {
-                    lhs += c.get(i, s * group + k) * jw[s * layer.outDim() + i];
-                }
-                for (int i = 0; i < layer.inDim(); i++) {
-                    rhs += back.get(i, s * group + k) * w.get(i, s);
-                }
-            }
-            assertThat(rhs).as("%s input VJP cotangent %d", name, k).isCloseTo(lhs, Offset.offset(1e-7 * Math.max(1, Math.abs(lhs))));
-        }
+        FiniteDifferences.assertInputVjpIsAdjoint(layer, x, c, w, group, name);
     }
 
     static Stream<Arguments> networks() {
-        return Stream.of(Arguments.of("encoder", ENCODER, true),
+        return Stream.of(Arguments.of("encoder", io.ntkstream.ntk.AttentionNtkTest.ENCODER, true),
                 Arguments.of("attention ntk, no bias", """
                         {"input_shape":[3,4],"parametrization":"ntk","sigma_w":1.2,"sigma_b":0.3,"layers":[
                          {"type":"attention","num_heads":2,"bias":false},{"type":"layer_norm","over":"last"},
@@ -272,28 +236,6 @@ class AttentionLayersTest {
     void networkParameterDerivativesMatchFiniteDifferences(String name, String json, boolean tokens) {
         Network net = TestNetworks.withRandomNorms(Architecture.parse(json), 31, Precision.FLOAT64);
         Matrix x = tokens ? tokens(net.inputDim(), 3, 7, 6) : TestNetworks.inputs(net.inputDim(), 3, 6, Precision.FLOAT64);
-        double[] theta = Networks.flatten(net);
-        SplittableRandom r = new SplittableRandom(8);
-        Matrix u = random(r, theta.length, 2);
-        Matrix jvp = net.jvp(x, u);
-        int n = x.cols();
-        for (int t = 0; t < 2; t++) {
-            double[] ut = u.columns(t, t + 1).toColumnMajor();
-            double[] fd = difference(shifted(net, theta, ut, EPS).apply(x), shifted(net, theta, ut, -EPS).apply(x));
-            assertClose(jvp.columns(t * n, (t + 1) * n).toColumnMajor(), fd, name + " parameter JVP " + t);
-        }
-        Matrix c = random(r, net.outputDim(), n);
-        double[] grad = net.vjp(x, c).toColumnMajor();
-        double[] u0 = u.columns(0, 1).toColumnMajor();
-        double[] ju = difference(shifted(net, theta, u0, EPS).apply(x), shifted(net, theta, u0, -EPS).apply(x));
-        double lhs = 0;
-        double rhs = 0;
-        for (int i = 0; i < ju.length; i++) {
-            lhs += c.getLinear(i) * ju[i];
-        }
-        for (int p = 0; p < theta.length; p++) {
-            rhs += grad[p] * u0[p];
-        }
-        assertThat(rhs).as("%s parameter VJP", name).isCloseTo(lhs, Offset.offset(1e-7 * Math.max(1, Math.abs(lhs))));
+        FiniteDifferences.assertNetworkParameterDerivatives(net, x, name);
     }
 }

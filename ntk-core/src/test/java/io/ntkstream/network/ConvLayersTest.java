@@ -1,5 +1,11 @@
 package io.ntkstream.network;
 
+import static io.ntkstream.network.FiniteDifferences.EPS;
+import static io.ntkstream.network.FiniteDifferences.assertClose;
+import static io.ntkstream.network.FiniteDifferences.difference;
+import static io.ntkstream.network.FiniteDifferences.random;
+import static io.ntkstream.network.FiniteDifferences.shifted;
+import static io.ntkstream.network.FiniteDifferences.tol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ntkstream.linalg.Matrix;
@@ -23,7 +29,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * with J v from finite differences.
  */
 class ConvLayersTest {
-    private static final double EPS = 1e-6;
 
     /** name, input shape, the layers (the layer under test is the last parameterized or the last pooling one). */
     static Stream<Arguments> cases() {
@@ -106,12 +111,7 @@ class ConvLayersTest {
         SplittableRandom r = new SplittableRandom(3);
         // two input-tangent directions, tiled: column t·N + n
         Matrix v = random(r, x.rows(), 2 * n);
-        Matrix jvp = layer.jvp(x, v, null, 2);
-        for (int t = 0; t < 2; t++) {
-            Matrix vt = v.columns(t * n, (t + 1) * n);
-            double[] fd = difference(layer.forward(plus(x, vt, EPS)), layer.forward(plus(x, vt, -EPS)));
-            assertClose(jvp.columns(t * n, (t + 1) * n).toColumnMajor(), fd, name + " input JVP direction " + t);
-        }
+        Matrix jvp = FiniteDifferences.assertInputJvp(layer, x, v, name);
         if (layer instanceof ParameterLayer pl) {
             Network net = s.network();
             double[] theta = Networks.flatten(net);
@@ -149,21 +149,7 @@ class ConvLayersTest {
         SplittableRandom r = new SplittableRandom(4);
         Matrix c = random(r, layer.outDim(), n * group); // two cotangents per sample, column s·2 + k
         Matrix v = random(r, x.rows(), n);
-        Matrix back = layer.backward(c, x, group);
-        double[] jv = difference(layer.forward(plus(x, v, EPS)), layer.forward(plus(x, v, -EPS)));
-        for (int k = 0; k < group; k++) {
-            double lhs = 0;
-            double rhs = 0;
-            for (int smp = 0; smp < n; smp++) {
-                for (int o = 0; o < layer.outDim(); o++) {
-                    lhs += c.get(o, smp * group + k) * jv[smp * layer.outDim() + o];
-                }
-                for (int i = 0; i < x.rows(); i++) {
-                    rhs += back.get(i, smp * group + k) * v.get(i, smp);
-                }
-            }
-            assertThat(rhs).as("%s input VJP cotangent %d", name, k).isCloseTo(lhs, tol(lhs));
-        }
+        FiniteDifferences.assertInputVjpIsAdjoint(layer, x, c, v, group, name);
         if (layer instanceof ParameterLayer pl) {
             Network net = s.network();
             double[] theta = Networks.flatten(net);
@@ -291,53 +277,5 @@ class ConvLayersTest {
             return new int[] {height, v.get(0)};
         }
         return new int[] {v.get(0), v.get(v.size() - 1)};
-    }
-
-    // ---- helpers ----
-
-    private static Matrix random(SplittableRandom r, int rows, int cols) {
-        double[] v = new double[rows * cols];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = TestNetworks.gaussian(r);
-        }
-        return Matrix.fromColumnMajor(Precision.FLOAT64, rows, cols, v);
-    }
-
-    private static Matrix plus(Matrix x, Matrix v, double eps) {
-        double[] a = x.toColumnMajor();
-        double[] b = v.toColumnMajor();
-        for (int i = 0; i < a.length; i++) {
-            a[i] += eps * b[i];
-        }
-        return Matrix.fromColumnMajor(Precision.FLOAT64, x.rows(), x.cols(), a);
-    }
-
-    private static double[] difference(Matrix plus, Matrix minus) {
-        double[] a = plus.toColumnMajor();
-        double[] b = minus.toColumnMajor();
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (a[i] - b[i]) / (2 * EPS);
-        }
-        return a;
-    }
-
-    private static Network shifted(Network net, double[] theta, double[] v, double eps) {
-        double[] t = theta.clone();
-        for (int i = 0; i < t.length; i++) {
-            t[i] += eps * v[i];
-        }
-        return Networks.fromTensors(net.architecture(), Networks.toTensors(net, t), Precision.FLOAT64);
-    }
-
-    private static void assertClose(double[] actual, double[] expected, String what) {
-        assertThat(actual).hasSameSizeAs(expected);
-        for (int i = 0; i < actual.length; i++) {
-            assertThat(actual[i]).as("%s [%d]", what, i).isCloseTo(expected[i], tol(expected[i]));
-        }
-    }
-
-    /** Central differences with ε = 1e-6 are exact for linear maps up to rounding (~1e-10) and O(ε²) otherwise. */
-    private static Offset<Double> tol(double ref) {
-        return Offset.offset(1e-7 * Math.max(1.0, Math.abs(ref)));
     }
 }

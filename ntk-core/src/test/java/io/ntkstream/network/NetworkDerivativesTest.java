@@ -1,5 +1,6 @@
 package io.ntkstream.network;
 
+import static io.ntkstream.network.FiniteDifferences.shifted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ntkstream.linalg.Matrix;
@@ -62,13 +63,5 @@ class NetworkDerivativesTest {
 
     private static org.assertj.core.data.Offset<Double> within(double ref) {
         return org.assertj.core.data.Offset.offset(1e-7 * Math.max(1.0, Math.abs(ref)));
-    }
-
-    private static Network shifted(Network net, double[] theta, double[] v, double eps) {
-        double[] t = theta.clone();
-        for (int i = 0; i < t.length; i++) {
-            t[i] += eps * v[i];
-        }
-        return Networks.fromTensors(net.architecture(), Networks.toTensors(net, t), Precision.FLOAT64);
     }
 }

@@ -1,5 +1,6 @@
 package io.ntkstream.network;
 
+import static io.ntkstream.network.FiniteDifferences.random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ntkstream.linalg.Matrix;
@@ -26,7 +27,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and for the parameters of whole residual networks.
  */
 class ResidualLayersTest {
-    private static final double EPS = 1e-6;
 
     static Stream<Arguments> norms() {
         return Stream.of(
@@ -99,28 +99,12 @@ class ResidualLayersTest {
         int n = x.cols();
         SplittableRandom r = new SplittableRandom(5);
         Matrix v = random(r, x.rows(), 2 * n); // two tangent directions, column t·N + s
-        Matrix jvp = norm.jvp(x, v, null, 2);
-        for (int t = 0; t < 2; t++) {
-            Matrix vt = v.columns(t * n, (t + 1) * n);
-            double[] fd = difference(norm.forward(plus(x, vt, EPS)), norm.forward(plus(x, vt, -EPS)));
-            assertClose(jvp.columns(t * n, (t + 1) * n).toColumnMajor(), fd, name + " input JVP " + t);
-        }
+        assertThat(norm.outDim()).isEqualTo(x.rows());
+        FiniteDifferences.assertInputJvp(norm, x, v, name);
         int group = 2;
         Matrix c = random(r, norm.outDim(), n * group);
         Matrix w = random(r, x.rows(), n);
-        Matrix back = norm.backward(c, x, group);
-        double[] jw = difference(norm.forward(plus(x, w, EPS)), norm.forward(plus(x, w, -EPS)));
-        for (int k = 0; k < group; k++) {
-            double lhs = 0;
-            double rhs = 0;
-            for (int s = 0; s < n; s++) {
-                for (int i = 0; i < x.rows(); i++) {
-                    lhs += c.get(i, s * group + k) * jw[s * x.rows() + i];
-                    rhs += back.get(i, s * group + k) * w.get(i, s);
-                }
-            }
-            assertThat(rhs).as("%s input VJP cotangent %d", name, k).isCloseTo(lhs, Offset.offset(1e-7 * Math.max(1, Math.abs(lhs))));
-        }
+        FiniteDifferences.assertInputVjpIsAdjoint(norm, x, c, w, group, name);
     }
 
     /** Parameter JVP and VJP of whole networks (norm layers inside residual blocks) against finite differences. */
@@ -129,29 +113,7 @@ class ResidualLayersTest {
     void networkParameterDerivativesMatchFiniteDifferences(String name, String json) {
         Network net = TestNetworks.withRandomNorms(Architecture.parse(json), 31, Precision.FLOAT64);
         Matrix x = TestNetworks.inputs(net.inputDim(), 3, 6, Precision.FLOAT64);
-        double[] theta = Networks.flatten(net);
-        SplittableRandom r = new SplittableRandom(8);
-        Matrix u = random(r, theta.length, 2);
-        Matrix jvp = net.jvp(x, u);
-        int n = x.cols();
-        for (int t = 0; t < 2; t++) {
-            double[] ut = u.columns(t, t + 1).toColumnMajor();
-            double[] fd = difference(shifted(net, theta, ut, EPS).apply(x), shifted(net, theta, ut, -EPS).apply(x));
-            assertClose(jvp.columns(t * n, (t + 1) * n).toColumnMajor(), fd, name + " parameter JVP " + t);
-        }
-        Matrix c = random(r, net.outputDim(), n);
-        double[] grad = net.vjp(x, c).toColumnMajor();
-        double[] u0 = u.columns(0, 1).toColumnMajor();
-        double[] ju = difference(shifted(net, theta, u0, EPS).apply(x), shifted(net, theta, u0, -EPS).apply(x));
-        double lhs = 0;
-        double rhs = 0;
-        for (int i = 0; i < ju.length; i++) {
-            lhs += c.getLinear(i) * ju[i];
-        }
-        for (int p = 0; p < theta.length; p++) {
-            rhs += grad[p] * u0[p];
-        }
-        assertThat(rhs).as("%s parameter VJP", name).isCloseTo(lhs, Offset.offset(1e-7 * Math.max(1, Math.abs(lhs))));
+        FiniteDifferences.assertNetworkParameterDerivatives(net, x, name);
     }
 
     static Stream<Arguments> networks() {
@@ -216,46 +178,5 @@ class ResidualLayersTest {
             x[i] = sa * x[i] + sb * y[i];
         }
         return Matrix.fromColumnMajor(Precision.FLOAT64, a.rows(), a.cols(), x);
-    }
-
-    static Network shifted(Network net, double[] theta, double[] direction, double eps) {
-        double[] p = theta.clone();
-        for (int i = 0; i < p.length; i++) {
-            p[i] += eps * direction[i];
-        }
-        return Networks.fromTensors(net.architecture(), Networks.toTensors(net, p), Precision.FLOAT64);
-    }
-
-    static Matrix random(SplittableRandom r, int rows, int cols) {
-        double[] v = new double[rows * cols];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = TestNetworks.gaussian(r);
-        }
-        return Matrix.fromColumnMajor(Precision.FLOAT64, rows, cols, v);
-    }
-
-    static Matrix plus(Matrix x, Matrix v, double eps) {
-        double[] a = x.toColumnMajor();
-        double[] b = v.toColumnMajor();
-        for (int i = 0; i < a.length; i++) {
-            a[i] += eps * b[i];
-        }
-        return Matrix.fromColumnMajor(Precision.FLOAT64, x.rows(), x.cols(), a);
-    }
-
-    static double[] difference(Matrix plus, Matrix minus) {
-        double[] p = plus.toColumnMajor();
-        double[] m = minus.toColumnMajor();
-        for (int i = 0; i < p.length; i++) {
-            p[i] = (p[i] - m[i]) / (2 * EPS);
-        }
-        return p;
-    }
-
-    static void assertClose(double[] actual, double[] expected, String what) {
-        assertThat(actual).hasSameSizeAs(expected);
-        for (int i = 0; i < actual.length; i++) {
-            assertThat(actual[i]).as("%s [%d]", what, i).isCloseTo(expected[i], Offset.offset(1e-7 * Math.max(1, Math.abs(expected[i]))));
-        }
     }
 }

@@ -6,14 +6,11 @@ import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
 import io.ntkstream.network.Architecture;
 import io.ntkstream.network.EmbeddingLayer;
-import io.ntkstream.network.Layer;
 import io.ntkstream.network.Network;
-import io.ntkstream.network.ParameterLayer;
 import io.ntkstream.network.PositionwiseDenseLayer;
 import io.ntkstream.network.TestNetworks;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -70,56 +67,14 @@ public class AttentionNtkTest {
     @MethodSource("networks")
     void everyMethodAndModeMatchesForwardModeJacobian(String name, String json) {
         Network net = network(json);
-        Matrix x1 = inputs(net, 4, 1);
-        Matrix x2 = inputs(net, 3, 2);
-        double[][][][] reference = NtkMethodsAgreementTest.referenceFull(net, x1, x2);
-        double[][][][] symmetricReference = NtkMethodsAgreementTest.referenceFull(net, x1, x1);
-        for (NtkMode mode : NtkMode.values()) {
-            KernelBlock jacobian = new EmpiricalNtk(net, mode, NtkMethod.JACOBIAN).compute(x1, x2);
-            for (NtkMethod method : NtkMethod.values()) {
-                KernelBlock k = new EmpiricalNtk(net, mode, method).compute(x1, x2);
-                NtkMethodsAgreementTest.assertMatches(k, reference, mode, net.outputDim(), name + " " + method + " " + mode);
-                double scale = 0;
-                for (double v : jacobian.values()) {
-                    scale = Math.max(scale, Math.abs(v));
-                }
-                for (int v = 0; v < k.values().length; v++) {
-                    assertThat(k.values()[v]).as("%s %s %s vs jacobian [%d]", name, method, mode, v)
-                            .isCloseTo(jacobian.values()[v], Offset.offset(1e-10 * scale));
-                }
-                KernelBlock s = new EmpiricalNtk(net, mode, method).compute(x1);
-                NtkMethodsAgreementTest.assertMatches(s, symmetricReference, mode, net.outputDim(),
-                        name + " " + method + " " + mode + " symmetric");
-            }
-        }
+        NtkAgreement.assertEveryMethodAndModeMatchesForwardMode(name, net, (n, seed) -> inputs(net, n, seed), true);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("networks")
     void methodsMatchFiniteDifferenceJacobian(String name, String json) {
         Network net = network(json);
-        Matrix x1 = inputs(net, 3, 3);
-        Matrix x2 = inputs(net, 2, 4);
-        double[][][] j1 = ConvNtkTest.finiteDifferenceJacobian(net, x1);
-        double[][][] j2 = ConvNtkTest.finiteDifferenceJacobian(net, x2);
-        int o = net.outputDim();
-        for (NtkMethod method : new NtkMethod[] {NtkMethod.JACOBIAN, NtkMethod.NTVP, NtkMethod.STRUCTURED}) {
-            KernelBlock k = new EmpiricalNtk(net, NtkMode.FULL, method).compute(x1, x2);
-            for (int i = 0; i < x1.cols(); i++) {
-                for (int j = 0; j < x2.cols(); j++) {
-                    for (int a = 0; a < o; a++) {
-                        for (int b = 0; b < o; b++) {
-                            double fd = 0;
-                            for (int p = 0; p < net.paramCount(); p++) {
-                                fd += j1[i][a][p] * j2[j][b][p];
-                            }
-                            assertThat(k.get(i, j, a * o + b)).as("%s %s [%d,%d,%d,%d]", name, method, i, j, a, b)
-                                    .isCloseTo(fd, Offset.offset(1e-6 * Math.max(1.0, Math.abs(fd))));
-                        }
-                    }
-                }
-            }
-        }
+        NtkAgreement.assertMatchesFiniteDifferences(name, net, (n, seed) -> inputs(net, n, seed), NtkAgreement.CONCRETE_METHODS);
     }
 
     /** Both contractions of the per-position dense rule, and the embedding rule, against each layer's share. */
@@ -127,41 +82,16 @@ public class AttentionNtkTest {
     @MethodSource("networks")
     void rulesMatchTheLayersShare(String name, String json) {
         Network net = network(json);
-        Matrix x1 = inputs(net, 3, 5);
-        Matrix x2 = inputs(net, 2, 6);
-        double[][][] jac1 = NtkMethodsAgreementTest.forwardModeJacobian(net, x1);
-        double[][][] jac2 = NtkMethodsAgreementTest.forwardModeJacobian(net, x2);
-        int o = net.outputDim();
-        int checked = 0;
-        for (NtkMode mode : NtkMode.values()) {
-            NtkFeatures f1 = StructuredNtk.features(net, mode, x1);
-            NtkFeatures f2 = StructuredNtk.features(net, mode, x2);
-            for (int l = 0; l < f1.layers().size(); l++) {
-                Layer layer = f1.layers().get(l).layer();
-                if (!(layer instanceof PositionwiseDenseLayer) && !(layer instanceof EmbeddingLayer)) {
-                    continue;
-                }
-                ParameterLayer p = (ParameterLayer) layer;
-                double[][][][] share = new double[x1.cols()][x2.cols()][o][o];
-                for (int i = 0; i < x1.cols(); i++)
-                    for (int j = 0; j < x2.cols(); j++)
-                        for (int a = 0; a < o; a++)
-                            for (int b = 0; b < o; b++)
-                                for (int q = p.paramOffset(); q < p.paramOffset() + p.paramCount(); q++)
-                                    share[i][j][a][b] += jac1[i][a][q] * jac2[j][b][q];
-                StructureRule[] rules = layer instanceof EmbeddingLayer ? new StructureRule[] {new EmbeddingRule()}
-                        : new StructureRule[] {new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.WEIGHT_GRADIENT),
-                        new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.POSITION_GRAM), new PositionwiseDenseRule()};
-                for (int r = 0; r < rules.length; r++) {
-                    KernelBlock k = KernelBlock.zeros(x1.cols(), x2.cols(), mode.valuesPerPair(o));
-                    rules[r].accumulate(f1.layers().get(l), f2.layers().get(l), mode, o, k);
-                    NtkMethodsAgreementTest.assertMatches(k, share, mode, o, name + " layer " + p.module() + " rule " + r + " " + mode);
-                    checked++;
-                }
+        int checked = NtkAgreement.assertRulesMatchLayersShare(name, net, (n, seed) -> inputs(net, n, seed), layer -> {
+            if (layer instanceof EmbeddingLayer) {
+                return new StructureRule[] {new EmbeddingRule()};
             }
-            f1.close();
-            f2.close();
-        }
+            if (layer instanceof PositionwiseDenseLayer) {
+                return new StructureRule[] {new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.WEIGHT_GRADIENT),
+                        new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.POSITION_GRAM), new PositionwiseDenseRule()};
+            }
+            return new StructureRule[0];
+        }, null);
         assertThat(checked).isPositive();
     }
 
@@ -192,15 +122,6 @@ public class AttentionNtkTest {
         Network net64 = network(ENCODER);
         Network net32 = TestNetworks.withRandomNorms(Architecture.parse(ENCODER), 17, Precision.FLOAT32);
         Matrix x = inputs(net64, 3, 7);
-        KernelBlock ref = new EmpiricalNtk(net64, NtkMode.TRACE, NtkMethod.JACOBIAN).compute(x);
-        for (NtkMethod method : new NtkMethod[] {NtkMethod.JACOBIAN, NtkMethod.NTVP, NtkMethod.STRUCTURED}) {
-            KernelBlock k = new EmpiricalNtk(net32, NtkMode.TRACE, method).compute(x);
-            for (int i = 0; i < 3; i++) {
-                for (int j = 0; j < 3; j++) {
-                    assertThat(k.get(i, j, 0)).as("%s [%d,%d]", method, i, j)
-                            .isCloseTo(ref.get(i, j, 0), Offset.offset(1e-4 * Math.abs(ref.get(0, 0, 0))));
-                }
-            }
-        }
+        NtkAgreement.assertFloat32TraceMatchesFloat64(net64, net32, x);
     }
 }

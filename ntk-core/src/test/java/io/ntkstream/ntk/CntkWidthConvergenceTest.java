@@ -82,7 +82,7 @@ class CntkWidthConvergenceTest {
                 for (int s = 0; s < SEEDS; s++) {
                     KernelBlock k = new EmpiricalNtk(Networks.random(a, 1000L * CHANNELS[w] + s, Precision.FLOAT64),
                             NtkMode.TRACE, NtkMethod.STRUCTURED).compute(x);
-                    meanError[c][w] += relativeFrobeniusError(k, limit) / SEEDS;
+                    meanError[c][w] += WidthConvergence.relativeFrobeniusError(k, limit) / SEEDS;
                 }
             }
         }
@@ -92,27 +92,8 @@ class CntkWidthConvergenceTest {
             String name = ARCHS[c].name();
             System.out.printf(Locale.ROOT, "cntk convergence %s: mean relative error %.4f (16) %.4f (64) %.4f (256),"
                     + " ratio 16/256 %.2f (%d seeds)%n", name, e[0], e[1], e[2], e[0] / e[2], SEEDS);
-            softly.assertThat(e[1]).as("%s: err(64) < err(16)", name).isLessThan(e[0]);
-            softly.assertThat(e[2]).as("%s: err(256) < err(64)", name).isLessThan(e[1]);
-            softly.assertThat(e[2]).as("%s: err(256)", name).isLessThan(ARCHS[c].maxError256());
-            softly.assertThat(e[0] / e[2]).as("%s: err(16)/err(256), 1/sqrt(channels) predicts 4", name)
-                    .isBetween(2.0, 8.0);
+            WidthConvergence.assertFallsLikeOneOverSqrtWidth(softly, name, e, CHANNELS, "channels", ARCHS[c].maxError256());
         }
         softly.assertAll();
-    }
-
-    /** ‖K − Θ∞‖_F / ‖Θ∞‖_F over all N×N pairs. */
-    private static double relativeFrobeniusError(KernelBlock k, double[][] limit) {
-        assertThat(k.rows()).isEqualTo(limit.length);
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < limit.length; i++) {
-            for (int j = 0; j < limit.length; j++) {
-                double d = k.get(i, j, 0) - limit[i][j];
-                num += d * d;
-                den += limit[i][j] * limit[i][j];
-            }
-        }
-        return Math.sqrt(num / den);
     }
 }

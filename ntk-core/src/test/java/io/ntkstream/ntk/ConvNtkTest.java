@@ -6,7 +6,6 @@ import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
 import io.ntkstream.network.Architecture;
 import io.ntkstream.network.ConvLayer;
-import io.ntkstream.network.Layer;
 import io.ntkstream.network.Network;
 import io.ntkstream.network.Networks;
 import io.ntkstream.network.ParameterLayer;
@@ -62,49 +61,14 @@ class ConvNtkTest {
     @MethodSource("networks")
     void everyMethodAndModeMatchesForwardModeJacobian(String name, String json) {
         Network net = network(json);
-        Matrix x1 = TestNetworks.inputs(net.inputDim(), 4, 1, Precision.FLOAT64);
-        Matrix x2 = TestNetworks.inputs(net.inputDim(), 3, 2, Precision.FLOAT64);
-        double[][][][] reference = NtkMethodsAgreementTest.referenceFull(net, x1, x2);
-        double[][][][] symmetricReference = NtkMethodsAgreementTest.referenceFull(net, x1, x1);
-        for (NtkMode mode : NtkMode.values()) {
-            for (NtkMethod method : NtkMethod.values()) {
-                KernelBlock k = new EmpiricalNtk(net, mode, method).compute(x1, x2);
-                NtkMethodsAgreementTest.assertMatches(k, reference, mode, net.outputDim(), name + " " + method + " " + mode);
-                KernelBlock s = new EmpiricalNtk(net, mode, method).compute(x1);
-                NtkMethodsAgreementTest.assertMatches(s, symmetricReference, mode, net.outputDim(),
-                        name + " " + method + " " + mode + " symmetric");
-            }
-        }
+        NtkAgreement.assertEveryMethodAndModeMatchesForwardMode(name, net, NtkAgreement.gaussian(net), false);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("networks")
     void jacobianContractionMatchesFiniteDifferenceJacobian(String name, String json) {
         Network net = network(json);
-        Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 3, Precision.FLOAT64);
-        Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 4, Precision.FLOAT64);
-        double[][][] j1 = finiteDifferenceJacobian(net, x1);
-        double[][][] j2 = finiteDifferenceJacobian(net, x2);
-        int o = net.outputDim();
-        KernelBlock k = new EmpiricalNtk(net, NtkMode.FULL, NtkMethod.JACOBIAN).compute(x1, x2);
-        KernelBlock structured = new EmpiricalNtk(net, NtkMode.FULL, NtkMethod.STRUCTURED).compute(x1, x2);
-        for (int i = 0; i < x1.cols(); i++) {
-            for (int j = 0; j < x2.cols(); j++) {
-                for (int a = 0; a < o; a++) {
-                    for (int b = 0; b < o; b++) {
-                        double fd = 0;
-                        for (int p = 0; p < net.paramCount(); p++) {
-                            fd += j1[i][a][p] * j2[j][b][p];
-                        }
-                        Offset<Double> tol = Offset.offset(1e-6 * Math.max(1.0, Math.abs(fd)));
-                        assertThat(k.get(i, j, a * o + b)).as("%s jacobian [%d,%d,%d,%d]", name, i, j, a, b)
-                                .isCloseTo(fd, tol);
-                        assertThat(structured.get(i, j, a * o + b)).as("%s structured [%d,%d,%d,%d]", name, i, j, a, b)
-                                .isCloseTo(fd, tol);
-                    }
-                }
-            }
-        }
+        NtkAgreement.assertMatchesFiniteDifferences(name, net, NtkAgreement.gaussian(net), NtkMethod.JACOBIAN, NtkMethod.STRUCTURED);
     }
 
     /** Both contractions of the convolution rule, forced, against the layer's own share of the forward-mode Θ. */
@@ -112,42 +76,10 @@ class ConvNtkTest {
     @MethodSource("networks")
     void bothConvolutionContractionsMatchTheLayersShare(String name, String json) {
         Network net = network(json);
-        Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 5, Precision.FLOAT64);
-        Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 6, Precision.FLOAT64);
-        double[][][] j1 = NtkMethodsAgreementTest.forwardModeJacobian(net, x1);
-        double[][][] j2 = NtkMethodsAgreementTest.forwardModeJacobian(net, x2);
-        int o = net.outputDim();
-        for (NtkMode mode : NtkMode.values()) {
-            NtkFeatures f1 = StructuredNtk.features(net, mode, x1);
-            NtkFeatures f2 = StructuredNtk.features(net, mode, x2);
-            for (int l = 0; l < f1.layers().size(); l++) {
-                Layer layer = f1.layers().get(l).layer();
-                if (!(layer instanceof ConvLayer conv)) {
-                    continue;
-                }
-                double[][][][] share = new double[x1.cols()][x2.cols()][o][o];
-                for (int i = 0; i < x1.cols(); i++)
-                    for (int j = 0; j < x2.cols(); j++)
-                        for (int a = 0; a < o; a++)
-                            for (int b = 0; b < o; b++)
-                                for (int p = conv.paramOffset(); p < conv.paramOffset() + conv.paramCount(); p++)
-                                    share[i][j][a][b] += j1[i][a][p] * j2[j][b][p];
-                for (ConvRule.Contraction how : ConvRule.Contraction.values()) {
-                    KernelBlock k = KernelBlock.zeros(x1.cols(), x2.cols(), mode.valuesPerPair(o));
-                    new ConvRule(how).accumulate(f1.layers().get(l), f2.layers().get(l), mode, o, k);
-                    NtkMethodsAgreementTest.assertMatches(k, share, mode, o, name + " layer " + conv.module() + " " + how + " " + mode);
-                    KernelBlock self = KernelBlock.zeros(x1.cols(), x1.cols(), mode.valuesPerPair(o));
-                    new ConvRule(how).accumulate(f1.layers().get(l), f1.layers().get(l), mode, o, self);
-                    KernelBlock viaAuto = KernelBlock.zeros(x1.cols(), x1.cols(), mode.valuesPerPair(o));
-                    new ConvRule().accumulate(f1.layers().get(l), f1.layers().get(l), mode, o, viaAuto);
-                    for (int v = 0; v < self.values().length; v++) {
-                        assertThat(self.values()[v]).isCloseTo(viaAuto.values()[v], Offset.offset(1e-10 * (1 + Math.abs(viaAuto.values()[v]))));
-                    }
-                }
-            }
-            f1.close();
-            f2.close();
-        }
+        StructureRule[] forced = Stream.of(ConvRule.Contraction.values()).map(ConvRule::new).toArray(StructureRule[]::new);
+        int checked = NtkAgreement.assertRulesMatchLayersShare(name, net, NtkAgreement.gaussian(net),
+                layer -> layer instanceof ConvLayer ? forced : new StructureRule[0], new ConvRule());
+        assertThat(checked).isPositive();
     }
 
     /** The streaming path (per-sample features, then kernel rows from them) on a CNN. */
@@ -178,11 +110,8 @@ class ConvNtkTest {
         Network net32 = Networks.fromTensors(arch, tensors, Precision.FLOAT32);
         Matrix x = TestNetworks.inputs(net64.inputDim(), 4, 1, Precision.FLOAT64);
         KernelBlock reference = new EmpiricalNtk(net64, NtkMode.FULL, NtkMethod.JACOBIAN).compute(x);
-        double scale = 0;
-        for (double v : reference.values()) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        for (NtkMethod method : new NtkMethod[] {NtkMethod.JACOBIAN, NtkMethod.NTVP, NtkMethod.STRUCTURED}) {
+        double scale = NtkAgreement.maxAbs(reference.values());
+        for (NtkMethod method : NtkAgreement.CONCRETE_METHODS) {
             KernelBlock k = new EmpiricalNtk(net32, NtkMode.FULL, method).compute(x);
             for (int v = 0; v < k.values().length; v++) {
                 assertThat(k.values()[v]).as("%s %s float32 [%d]", name, method, v)
@@ -206,26 +135,5 @@ class ConvNtkTest {
         for (ParameterLayer l : net.parameterLayers()) {
             assertThat(l.paramCount()).isPositive();
         }
-    }
-
-    /** J[s][o][p] = (f_o(θ + εe_p; x_s) − f_o(θ − εe_p; x_s)) / 2ε. */
-    static double[][][] finiteDifferenceJacobian(Network net, Matrix x) {
-        double eps = 1e-6;
-        double[] theta = Networks.flatten(net);
-        double[][][] jac = new double[x.cols()][net.outputDim()][theta.length];
-        for (int p = 0; p < theta.length; p++) {
-            double[] plus = theta.clone();
-            double[] minus = theta.clone();
-            plus[p] += eps;
-            minus[p] -= eps;
-            Matrix fp = Networks.fromTensors(net.architecture(), Networks.toTensors(net, plus), Precision.FLOAT64).apply(x);
-            Matrix fm = Networks.fromTensors(net.architecture(), Networks.toTensors(net, minus), Precision.FLOAT64).apply(x);
-            for (int s = 0; s < x.cols(); s++) {
-                for (int o = 0; o < net.outputDim(); o++) {
-                    jac[s][o][p] = (fp.get(o, s) - fm.get(o, s)) / (2 * eps);
-                }
-            }
-        }
-        return jac;
     }
 }

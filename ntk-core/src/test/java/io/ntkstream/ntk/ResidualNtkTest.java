@@ -10,7 +10,6 @@ import io.ntkstream.network.LayerNormLayer;
 import io.ntkstream.network.Network;
 import io.ntkstream.network.TestNetworks;
 import java.util.stream.Stream;
-import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -72,47 +71,14 @@ public class ResidualNtkTest {
     @MethodSource("networks")
     void everyMethodAndModeMatchesForwardModeJacobian(String name, String json) {
         Network net = network(json);
-        Matrix x1 = TestNetworks.inputs(net.inputDim(), 4, 1, Precision.FLOAT64);
-        Matrix x2 = TestNetworks.inputs(net.inputDim(), 3, 2, Precision.FLOAT64);
-        double[][][][] reference = NtkMethodsAgreementTest.referenceFull(net, x1, x2);
-        double[][][][] symmetricReference = NtkMethodsAgreementTest.referenceFull(net, x1, x1);
-        for (NtkMode mode : NtkMode.values()) {
-            for (NtkMethod method : NtkMethod.values()) {
-                KernelBlock k = new EmpiricalNtk(net, mode, method).compute(x1, x2);
-                NtkMethodsAgreementTest.assertMatches(k, reference, mode, net.outputDim(), name + " " + method + " " + mode);
-                KernelBlock s = new EmpiricalNtk(net, mode, method).compute(x1);
-                NtkMethodsAgreementTest.assertMatches(s, symmetricReference, mode, net.outputDim(),
-                        name + " " + method + " " + mode + " symmetric");
-            }
-        }
+        NtkAgreement.assertEveryMethodAndModeMatchesForwardMode(name, net, NtkAgreement.gaussian(net), false);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("networks")
     void methodsMatchFiniteDifferenceJacobian(String name, String json) {
         Network net = network(json);
-        Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 3, Precision.FLOAT64);
-        Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 4, Precision.FLOAT64);
-        double[][][] j1 = ConvNtkTest.finiteDifferenceJacobian(net, x1);
-        double[][][] j2 = ConvNtkTest.finiteDifferenceJacobian(net, x2);
-        int o = net.outputDim();
-        for (NtkMethod method : new NtkMethod[] {NtkMethod.JACOBIAN, NtkMethod.NTVP, NtkMethod.STRUCTURED}) {
-            KernelBlock k = new EmpiricalNtk(net, NtkMode.FULL, method).compute(x1, x2);
-            for (int i = 0; i < x1.cols(); i++) {
-                for (int j = 0; j < x2.cols(); j++) {
-                    for (int a = 0; a < o; a++) {
-                        for (int b = 0; b < o; b++) {
-                            double fd = 0;
-                            for (int p = 0; p < net.paramCount(); p++) {
-                                fd += j1[i][a][p] * j2[j][b][p];
-                            }
-                            assertThat(k.get(i, j, a * o + b)).as("%s %s [%d,%d,%d,%d]", name, method, i, j, a, b)
-                                    .isCloseTo(fd, Offset.offset(1e-6 * Math.max(1.0, Math.abs(fd))));
-                        }
-                    }
-                }
-            }
-        }
+        NtkAgreement.assertMatchesFiniteDifferences(name, net, NtkAgreement.gaussian(net), NtkAgreement.CONCRETE_METHODS);
     }
 
     /** The norm rule alone against the norm layers' share of the forward-mode Θ (their parameters' Jacobian columns). */
@@ -120,42 +86,10 @@ public class ResidualNtkTest {
     void normRuleMatchesTheLayersShare() {
         for (String json : new String[] {RESNET, LAYER_NORM_MLP}) {
             Network net = network(json);
-            Matrix x1 = TestNetworks.inputs(net.inputDim(), 3, 5, Precision.FLOAT64);
-            Matrix x2 = TestNetworks.inputs(net.inputDim(), 2, 6, Precision.FLOAT64);
-            double[][][] jac1 = NtkMethodsAgreementTest.forwardModeJacobian(net, x1);
-            double[][][] jac2 = NtkMethodsAgreementTest.forwardModeJacobian(net, x2);
-            int o = net.outputDim();
-            for (NtkMode mode : NtkMode.values()) {
-                NtkFeatures f1 = StructuredNtk.features(net, mode, x1);
-                NtkFeatures f2 = StructuredNtk.features(net, mode, x2);
-                int norms = 0;
-                for (int l = 0; l < f1.layers().size(); l++) {
-                    if (!(f1.layers().get(l).layer() instanceof LayerNormLayer)
-                            && !(f1.layers().get(l).layer() instanceof BatchNormLayer)) {
-                        continue;
-                    }
-                    norms++;
-                    io.ntkstream.network.NormLayer norm = (io.ntkstream.network.NormLayer) f1.layers().get(l).layer();
-                    double[][][][] share = new double[x1.cols()][x2.cols()][o][o];
-                    for (int i = 0; i < x1.cols(); i++) {
-                        for (int j = 0; j < x2.cols(); j++) {
-                            for (int a = 0; a < o; a++) {
-                                for (int b = 0; b < o; b++) {
-                                    for (int p = norm.paramOffset(); p < norm.paramOffset() + norm.paramCount(); p++) {
-                                        share[i][j][a][b] += jac1[i][a][p] * jac2[j][b][p];
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    KernelBlock k = KernelBlock.zeros(x1.cols(), x2.cols(), mode.valuesPerPair(o));
-                    new NormRule().accumulate(f1.layers().get(l), f2.layers().get(l), mode, o, k);
-                    NtkMethodsAgreementTest.assertMatches(k, share, mode, o, "norm layer " + norm.module() + " " + mode);
-                }
-                assertThat(norms).isPositive();
-                f1.close();
-                f2.close();
-            }
+            int checked = NtkAgreement.assertRulesMatchLayersShare("norm", net, NtkAgreement.gaussian(net),
+                    layer -> layer instanceof LayerNormLayer || layer instanceof BatchNormLayer
+                            ? new StructureRule[] {new NormRule()} : new StructureRule[0], null);
+            assertThat(checked).isPositive();
         }
     }
 
@@ -177,15 +111,6 @@ public class ResidualNtkTest {
         Network net64 = network(RESNET);
         Network net32 = TestNetworks.withRandomNorms(Architecture.parse(RESNET), 23, Precision.FLOAT32);
         Matrix x = TestNetworks.inputs(net64.inputDim(), 3, 7, Precision.FLOAT64);
-        KernelBlock ref = new EmpiricalNtk(net64, NtkMode.TRACE, NtkMethod.JACOBIAN).compute(x);
-        for (NtkMethod method : new NtkMethod[] {NtkMethod.JACOBIAN, NtkMethod.NTVP, NtkMethod.STRUCTURED}) {
-            KernelBlock k = new EmpiricalNtk(net32, NtkMode.TRACE, method).compute(x);
-            for (int i = 0; i < 3; i++) {
-                for (int j = 0; j < 3; j++) {
-                    assertThat(k.get(i, j, 0)).as("%s [%d,%d]", method, i, j)
-                            .isCloseTo(ref.get(i, j, 0), Offset.offset(1e-4 * Math.abs(ref.get(0, 0, 0))));
-                }
-            }
-        }
+        NtkAgreement.assertFloat32TraceMatchesFloat64(net64, net32, x);
     }
 }

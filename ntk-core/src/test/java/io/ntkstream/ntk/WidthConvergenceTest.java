@@ -1,7 +1,5 @@
 package io.ntkstream.ntk;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.ntkstream.infinite.InfiniteKernelKind;
 import io.ntkstream.infinite.InfiniteNetworks;
 import io.ntkstream.infinite.InfiniteWidthKernel;
@@ -80,7 +78,7 @@ class WidthConvergenceTest {
                 for (int c = 0; c < CASES.length; c++) {
                     KernelBlock k = new EmpiricalNtk(Networks.fromTensors(archs[c], tensors, Precision.FLOAT64),
                             NtkMode.TRACE, NtkMethod.STRUCTURED).compute(x);
-                    meanError[c][w] += relativeFrobeniusError(k, limit[c]) / SEEDS;
+                    meanError[c][w] += WidthConvergence.relativeFrobeniusError(k, limit[c]) / SEEDS;
                 }
             }
         }
@@ -91,27 +89,8 @@ class WidthConvergenceTest {
             String name = CASES[c].activation().jsonName();
             System.out.printf(Locale.ROOT, "width convergence %s: mean relative error %.4f (256) %.4f (1024) %.4f (4096),"
                     + " ratio 256/4096 %.2f%n", name, e[0], e[1], e[2], e[0] / e[2]);
-            softly.assertThat(e[1]).as("%s: err(1024) < err(256)", name).isLessThan(e[0]);
-            softly.assertThat(e[2]).as("%s: err(4096) < err(1024)", name).isLessThan(e[1]);
-            softly.assertThat(e[2]).as("%s: err(4096)", name).isLessThan(CASES[c].maxError4096());
-            softly.assertThat(e[0] / e[2]).as("%s: err(256)/err(4096), 1/sqrt(width) predicts 4", name)
-                    .isBetween(2.0, 8.0);
+            WidthConvergence.assertFallsLikeOneOverSqrtWidth(softly, name, e, WIDTHS, "width", CASES[c].maxError4096());
         }
         softly.assertAll();
-    }
-
-    /** ‖K − Θ∞‖_F / ‖Θ∞‖_F over all N×N pairs. */
-    private static double relativeFrobeniusError(KernelBlock k, double[][] limit) {
-        assertThat(k.rows()).isEqualTo(limit.length);
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < limit.length; i++) {
-            for (int j = 0; j < limit.length; j++) {
-                double d = k.get(i, j, 0) - limit[i][j];
-                num += d * d;
-                den += limit[i][j] * limit[i][j];
-            }
-        }
-        return Math.sqrt(num / den);
     }
 }
