@@ -448,6 +448,45 @@ class TaskLearnerFunctionTest {
         }
     }
 
+    @Test
+    void aConvolutionalCheckpointIsLearnedInMicroBatchesLikeADirectRefit() throws Exception {
+        Architecture cnn = Architecture.parse("""
+                {"input_shape":[2,4,4],"parametrization":"ntk","layers":[
+                 {"type":"conv2d","out":4,"kernel":3,"padding":1},{"type":"relu"},
+                 {"type":"residual","layers":[{"type":"conv2d","out":4,"kernel":3,"padding":1},{"type":"relu"}]},
+                 {"type":"avg_pool","kernel":2},{"type":"flatten"},{"type":"dense","out":2}]}""");
+        Path file = dir.resolve("cnn.safetensors");
+        CheckpointFiles.write(file, Networks.randomTensors(cnn, 8), DType.FLOAT32);
+        ModelEvent v1 = new ModelEvent(1, cnn.toJson(), file.toUri().toString());
+        JobConfig c = config();
+        c.batch.maxRecords = 4;
+        SplittableRandom r = new SplittableRandom(12);
+        List<double[]> xs = new ArrayList<>();
+        List<double[]> ys = new ArrayList<>();
+        double[] q = r.doubles(32, -1, 1).toArray();
+        try (var h = harness(null, c)) {
+            h.processBroadcastElement(BroadcastEvent.of(v1), 0);
+            for (int i = 0; i < 11; i++) {
+                xs.add(r.doubles(32, -1, 1).toArray());
+                ys.add(new double[] {Math.sin(i), Math.cos(i)});
+                h.processElement(sample("t", "s" + i, xs.get(i), ys.get(i)), 0);
+            }
+            h.processElement(event(EventKind.QUERY, "t", "q", q), 0);
+            h.setProcessingTime(100);
+            List<String> preds = values(h, "ntk.predictions");
+            assertThat(preds).hasSize(1);
+            assertThat(values(h, "ntk.dead-letter")).isEmpty();
+            Network net = Networks.fromTensors(cnn, CheckpointFiles.read(file), Precision.FLOAT64);
+            try (NtkRegressor ref = new NtkRegressor(new EmpiricalNtkKernel(net, NtkMode.PSEUDO),
+                    RegressorSettings.defaults().withRidge(1e-2))) {
+                for (int i = 0; i < xs.size(); i++) {
+                    ref.learnOne("s" + i, xs.get(i), ys.get(i));
+                }
+                assertMatches(preds.get(0), ref.predictOne(q), 11, 1);
+            }
+        }
+    }
+
     /** Same JSON up to 1e-9 in every number (a batch sums in another order than one sample at a time). */
     static void assertSameNumbers(String actual, String expected) throws Exception {
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
