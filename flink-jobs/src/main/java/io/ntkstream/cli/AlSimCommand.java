@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.knowm.xchart.style.Styler;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "al-sim", mixinStandardHelpOptions = true,
@@ -54,11 +55,8 @@ import picocli.CommandLine.Option;
             "Prints one JSON line on stdout."})
 final class AlSimCommand implements Callable<Integer> {
 
-    @Option(names = "--arch", required = true, description = "Architecture JSON file.")
-    Path arch;
-
-    @Option(names = "--params", required = true, description = "Checkpoint: .safetensors or .npz.")
-    Path params;
+    @Mixin
+    NetworkOptions model;
 
     @Option(names = "--pool-x", required = true, description = "Pool inputs, .npy (N, input_dim).")
     Path poolX;
@@ -105,8 +103,8 @@ final class AlSimCommand implements Callable<Integer> {
             description = "Precision of the network passes: float32 | float64 (default: ${DEFAULT-VALUE}).")
     String dtype;
 
-    @Option(names = "--threads", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--out", required = true, description = "Output CSV: strategy,labeled,accuracy,mse,seconds.")
     Path out;
@@ -127,10 +125,8 @@ final class AlSimCommand implements Callable<Integer> {
         if (classes < 2) {
             throw new IllegalArgumentException("--classes: expected C >= 2, got " + classes);
         }
-        if (threads != null) {
-            LinalgRuntime.setThreads(threads);
-        }
-        Network network = Inputs.network(arch, params, precision);
+        threads.apply();
+        Network network = model.load(precision);
         if (classes != network.outputDim()) {
             throw new IllegalArgumentException("--classes: the network has O = " + network.outputDim()
                     + " outputs, one per class, so --classes must be " + network.outputDim() + ", got " + classes);
@@ -316,6 +312,6 @@ final class AlSimCommand implements Callable<Integer> {
     }
 
     private String network() {
-        return arch.getFileName().toString().replaceFirst("\\.json$", "").replaceFirst("\\.arch$", "");
+        return model.arch.getFileName().toString().replaceFirst("\\.json$", "").replaceFirst("\\.arch$", "");
     }
 }

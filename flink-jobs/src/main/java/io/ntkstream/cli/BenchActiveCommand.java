@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "active", mixinStandardHelpOptions = true,
@@ -69,8 +70,8 @@ final class BenchActiveCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "Timed runs after one warm-up; the best is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--threads", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Override
     public Integer call() {
@@ -78,9 +79,7 @@ final class BenchActiveCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--pool, --labeled, --dim, --batch, --repeats, --width, --depth must be"
                     + " >= 1 and --classes >= 2");
         }
-        if (threads != null) {
-            LinalgRuntime.setThreads(threads);
-        }
+        threads.apply();
         List<String> kinds = switch (kernel.toLowerCase(Locale.ROOT)) {
             case "all" -> List.of("rbf", "ntk");
             case "rbf", "ntk" -> List.of(kernel.toLowerCase(Locale.ROOT));

@@ -5,6 +5,7 @@ import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "gemm", mixinStandardHelpOptions = true,
@@ -17,14 +18,12 @@ final class BenchGemmCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "5", description = "Timed runs; the best is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--threads", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Override
     public Integer call() {
-        if (threads != null) {
-            LinalgRuntime.setThreads(threads);
-        }
+        threads.apply();
         for (Precision p : Precision.values()) {
             Matrix a = Matrix.zeros(p, size, size).map(v -> Math.random());
             Matrix b = Matrix.zeros(p, size, size).map(v -> Math.random());

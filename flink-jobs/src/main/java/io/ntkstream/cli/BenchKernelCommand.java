@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "kernel", mixinStandardHelpOptions = true,
@@ -57,17 +58,15 @@ final class BenchKernelCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "Timed runs after one warm-up; the best is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--threads", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--memory", defaultValue = "512", description = "Working-memory budget in MiB (default: ${DEFAULT-VALUE}).")
     long memoryMib;
 
     @Override
     public Integer call() {
-        if (threads != null) {
-            LinalgRuntime.setThreads(threads);
-        }
+        threads.apply();
         Precision precision = Precision.parse(dtype);
         NtkMode ntkMode = NtkMode.parse(mode);
         Architecture arch = Architecture.mlp(in, width, depth, out, Activation.RELU, Parametrization.NTK, 1.0, 0.1);

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ntkstream.data.DType;
 import io.ntkstream.data.NdArray;
 import io.ntkstream.data.Npy;
-import io.ntkstream.linalg.LinalgRuntime;
 import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
 import io.ntkstream.meta.FineTuneCheck;
@@ -13,6 +12,7 @@ import io.ntkstream.network.Network;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "finetune-check", mixinStandardHelpOptions = true, sortOptions = false,
@@ -32,11 +32,8 @@ import picocli.CommandLine.Option;
             "parametrization the gap shrinks like 1/√width."})
 final class FinetuneCheckCommand implements Callable<Integer> {
 
-    @Option(names = "--arch", required = true, description = "Architecture JSON file.")
-    Path arch;
-
-    @Option(names = "--params", required = true, description = "Checkpoint: .safetensors or .npz.")
-    Path params;
+    @Mixin
+    NetworkOptions model;
 
     @Option(names = "--train-x", required = true, description = "Training inputs, .npy of shape (n, input_dim).")
     Path trainX;
@@ -54,8 +51,8 @@ final class FinetuneCheckCommand implements Callable<Integer> {
     @Option(names = "--steps", required = true, description = "Full-batch gradient-descent steps S >= 0.")
     int steps;
 
-    @Option(names = "--threads", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--out-gd", description = "Output .npy: the trained network's test predictions, float64 (m, O).")
     Path outGd;
@@ -71,11 +68,9 @@ final class FinetuneCheckCommand implements Callable<Integer> {
         if (steps < 0) {
             throw new IllegalArgumentException("--steps: expected an integer >= 0, got " + steps);
         }
-        if (threads != null) {
-            LinalgRuntime.setThreads(threads);
-        }
+        threads.apply();
         long start = System.nanoTime();
-        Network network = Inputs.network(arch, params, Precision.FLOAT64);
+        Network network = model.load(Precision.FLOAT64);
         int outputs = network.outputDim();
         try (Matrix x = Inputs.samples(trainX, network.inputDim(), Precision.FLOAT64, "--train-x");
              Matrix test = Inputs.samples(testX, network.inputDim(), Precision.FLOAT64, "--test-x")) {

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "kernel", mixinStandardHelpOptions = true,
@@ -28,11 +29,8 @@ import picocli.CommandLine.Option;
             "Prints one JSON line on stdout: method used, shapes, seconds, peak memory."})
 final class KernelCommand implements Callable<Integer> {
 
-    @Option(names = "--arch", required = true, description = "Architecture JSON file.")
-    Path arch;
-
-    @Option(names = "--params", required = true, description = "Checkpoint: .safetensors or .npz.")
-    Path params;
+    @Mixin
+    NetworkOptions model;
 
     @Option(names = "--x1", required = true, description = "Inputs, .npy of shape (N1, input_dim).")
     Path x1;
@@ -51,8 +49,8 @@ final class KernelCommand implements Callable<Integer> {
             description = "Precision of the network passes: float32 | float64 (default: ${DEFAULT-VALUE}). Kernel sums and output are float64.")
     String dtype;
 
-    @Option(names = "--threads", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--memory", defaultValue = "512",
             description = "Working-memory budget in MiB; inputs are processed in blocks under it (default: ${DEFAULT-VALUE}).")
@@ -69,10 +67,8 @@ final class KernelCommand implements Callable<Integer> {
         NtkMode ntkMode = NtkMode.parse(mode);
         NtkMethod ntkMethod = NtkMethod.parse(method);
         Precision precision = Precision.parse(dtype);
-        if (threads != null) {
-            LinalgRuntime.setThreads(threads);
-        }
-        Network network = Inputs.network(arch, params, precision);
+        threads.apply();
+        Network network = model.load(precision);
         Matrix a = Inputs.samples(x1, network.inputDim(), precision, "--x1");
         Matrix b = x2 == null ? null : Inputs.samples(x2, network.inputDim(), precision, "--x2");
         int n1 = a.cols();

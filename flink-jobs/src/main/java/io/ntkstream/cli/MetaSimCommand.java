@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "meta-sim", mixinStandardHelpOptions = true, sortOptions = false,
@@ -154,8 +155,8 @@ final class MetaSimCommand implements Callable<Integer> {
             description = "Precision of the network passes: float32 | float64 (default: ${DEFAULT-VALUE}).")
     String dtype;
 
-    @Option(names = "--threads", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--out", required = true, description = "Output CSV, one row per method.")
     Path out;
@@ -213,9 +214,7 @@ final class MetaSimCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--times: every η·t must be finite and > 0, got " + t);
             }
         }
-        if (threads != null) {
-            LinalgRuntime.setThreads(threads);
-        }
+        threads.apply();
         Network network = Inputs.network(arch, params, Precision.parse(dtype));
         if (network.inputDim() != 1 || network.outputDim() != 1) {
             throw new IllegalArgumentException("--arch: the sinusoid tasks need input_dim 1 and one output, got "

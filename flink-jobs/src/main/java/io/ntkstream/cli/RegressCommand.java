@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "regress", mixinStandardHelpOptions = true,
@@ -50,11 +51,8 @@ final class RegressCommand implements Callable<Integer> {
     /** Samples per network pass (bounds the within-batch Gram and the test kernel rows held at once). */
     private static final int CHUNK = 256;
 
-    @Option(names = "--arch", required = true, description = "Architecture JSON file.")
-    Path arch;
-
-    @Option(names = "--params", required = true, description = "Checkpoint: .safetensors or .npz.")
-    Path params;
+    @Mixin
+    NetworkOptions model;
 
     @Option(names = "--train-x", required = true, description = "Training inputs, .npy of shape (n, input_dim).")
     Path trainX;
@@ -86,8 +84,8 @@ final class RegressCommand implements Callable<Integer> {
             description = "Precision of the network passes: float32 | float64 (default: ${DEFAULT-VALUE}). The regression is float64.")
     String dtype;
 
-    @Option(names = "--threads", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--out", required = true, description = "Output .npy: the predicted means μ, float64 (m, O).")
     Path out;
@@ -118,10 +116,8 @@ final class RegressCommand implements Callable<Integer> {
         if (predLabels != null && classes == null) {
             throw new IllegalArgumentException("--pred-labels: only with --classes");
         }
-        if (threads != null) {
-            LinalgRuntime.setThreads(threads);
-        }
-        Network network = Inputs.network(arch, params, precision);
+        threads.apply();
+        Network network = model.load(precision);
         int outputs = network.outputDim();
         if (classes != null && classes != outputs) {
             throw new IllegalArgumentException("--classes: the network has O = " + outputs
