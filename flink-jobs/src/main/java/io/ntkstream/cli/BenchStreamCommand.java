@@ -778,8 +778,9 @@ final class BenchStreamCommand implements Callable<Integer> {
                 .createSerializer(new SerializerConfigImpl());
         String[] steps = {"decode_json", "event_serde", "learn_one", "network_features", "kernel_row", "cholesky_row",
             "row_serialize", "rocksdb_put", "predict_one", "meta_scores"};
-        int every = jobConfig(prec, mode, checkpointMs).meta.every;
-        io.ntkstream.meta.MetaSchedule schedule = jobConfig(prec, mode, checkpointMs).meta.schedule();
+        JobConfig job = jobConfig(prec, mode, checkpointMs);
+        int every = job.meta.every;
+        io.ntkstream.meta.MetaSchedule schedule = job.meta.schedule();
         int width = Math.max(10, n / 10);
         ObjectNode out = json.createObjectNode();
         out.put("samples", n);

@@ -186,7 +186,7 @@ final class TaskProcessor {
             }
             return metaSchedule.isDue(n)
                     || (config.picks.every > 0 && header.labelsSincePick + k >= config.picks.every)
-                    || k >= Math.max(1, config.batch.maxRecords);
+                    || k >= config.batch.maxRecords;
         }
 
         void query(TaskEvent e) throws Exception {
@@ -230,8 +230,7 @@ final class TaskProcessor {
                 samples.clear();
                 sampleIds.clear();
                 if (run.size() == 1) {
-                    out.deadLetter(run.get(0).deadLetter("field \"x\": not a valid input for model version "
-                            + model.version + ": " + bad.getMessage()));
+                    out.deadLetter(rejected(run.get(0), model, bad));
                     return;
                 }
                 // learn them one by one: the bad ones go to the dead-letter topic, the rest are learned in order
@@ -286,8 +285,7 @@ final class TaskProcessor {
                 List<TaskEvent> run = new ArrayList<>(queries);
                 queries.clear();
                 if (run.size() == 1) {
-                    out.deadLetter(run.get(0).deadLetter("field \"x\": not a valid input for model version "
-                            + model.version + ": " + bad.getMessage()));
+                    out.deadLetter(rejected(run.get(0), model, bad));
                     return;
                 }
                 for (TaskEvent e : run) { // answer them one by one: the bad ones go to the dead-letter topic
@@ -306,6 +304,12 @@ final class TaskProcessor {
             }
             queries.clear();
         }
+    }
+
+    /** The dead letter of a record whose x the network rejects (e.g. a token id out of range). */
+    private static DeadLetter rejected(TaskEvent e, ModelEvent model, IllegalArgumentException why) {
+        return e.deadLetter("field \"x\": not a valid input for model version " + model.version + ": "
+                + why.getMessage());
     }
 
     /** The events' x as the columns of an input_dim x m float64 matrix. */
@@ -330,8 +334,7 @@ final class TaskProcessor {
         try (Matrix x = columns(List.of(e), kernel.inputDim())) {
             kernel.checkInput(x); // so that a later pick never meets an input the network rejects
         } catch (IllegalArgumentException bad) {
-            out.deadLetter(e.deadLetter("field \"x\": not a valid input for model version " + model.version + ": "
-                    + bad.getMessage()));
+            out.deadLetter(rejected(e, model, bad));
             return;
         }
         store.addToPool(e.id, new PoolEntry(header.poolSeq++, e.x));
