@@ -101,9 +101,17 @@ def parse_args(argv=None):
                    help="compute every block instead of mirroring the lower triangle")
     p.add_argument("--time-budget", type=float, default=None,
                    help="seconds; after the warm-up, run only as many repeats as fit (at least 1)")
+    p.add_argument("--arch", default=None,
+                   help="an ntkstream architecture JSON (e.g. bench/resnet/resnet.arch.json) instead of the MLP;"
+                        " needs --params and --x")
+    p.add_argument("--params", default=None, help="with --arch: the safetensors checkpoint ntkstream reads")
+    p.add_argument("--x", default=None, help="with --arch: the inputs, an .npy of N samples (N x C x H x W, ...)")
+    p.add_argument("--save", default=None, help="write the last timed kernel to this .npy (to compare with ntkstream)")
     p.add_argument("--check", action="store_true",
                    help="compare both methods (and a plain autograd reference) instead of timing")
     a = p.parse_args(argv)
+    if a.arch and not (a.params and a.x):
+        p.error("--arch needs --params and --x")
     if a.threads is None:
         try:
             a.threads = len(os.sched_getaffinity(0))
@@ -166,7 +174,34 @@ def make_inputs(n, d_in, dtype, seed):
     return torch.randn(n, d_in, generator=g, dtype=dtype)
 
 
+def load_case(a, dtype):
+    """(model, x): the MLP and random inputs, or --arch/--params/--x; sets a.n, a.d_out, a.P for the estimates."""
+    if not a.arch:
+        return build_mlp(a.d_in, a.width, a.depth, a.d_out, dtype, a.seed), make_inputs(a.n, a.d_in, dtype, a.seed)
+    import numpy as np
+    import arch_model
+    model, shape, outputs = arch_model.load(a.arch, a.params, dtype)
+    x = torch.from_numpy(np.load(a.x)).to(dtype)
+    if list(x.shape[1:]) != list(shape):
+        raise SystemExit("--x: samples of shape %s, the architecture takes %s" % (list(x.shape[1:]), shape))
+    a.n, a.d_out = x.shape[0], outputs
+    a.P = sum(p.numel() for p in model.parameters())
+    # per-sample activations (for the NTVP memory estimate): every leaf module's output
+    sizes = []
+    hooks = [m.register_forward_hook(lambda m, i, o: sizes.append(o[0].numel()))
+             for m in model.modules() if not list(m.children())]
+    with torch.no_grad():
+        model(x[:1])
+    for h in hooks:
+        h.remove()
+    a.activations = sum(sizes)
+    a.largest_tensor = max(p.numel() for p in model.parameters())
+    return model, x
+
+
 def shape_string(a):
+    if a.arch:
+        return os.path.basename(a.arch).split(".")[0]
     return "-".join(str(x) for x in [a.d_in] + [a.width] * a.depth + [a.d_out])
 
 
@@ -176,6 +211,8 @@ def layer_dims(a):
 
 
 def n_params(a):
+    if a.arch:
+        return a.P
     return sum(i * o + o for i, o in layer_dims(a))
 
 
@@ -228,9 +265,12 @@ def ntvp_block_bytes(a, bi, bj, mode, itemsize, batched=False):
     vector) (the broadcast in the batched matmul, see ntvp-batched), twice."""
     B = 1 if mode == "pseudo" else a.d_out
     P = n_params(a)
-    per_pair = 2 * sum(i + 2 * o for i, o in layer_dims(a))
-    if not batched:
-        per_pair += 2 * max(i * o for i, o in layer_dims(a))
+    if a.arch:
+        per_pair = 4 * a.activations + (0 if batched else 2 * a.largest_tensor)
+    else:
+        per_pair = 2 * sum(i + 2 * o for i, o in layer_dims(a))
+        if not batched:
+            per_pair += 2 * max(i * o for i, o in layer_dims(a))
     return itemsize * (2 * bi * B * P + bi * bj * B * per_pair + bi * bj * B * a.d_out)
 
 
@@ -452,8 +492,7 @@ def run_one(a, method, mode):
     """Time one method in this process and print its JSON line."""
     torch.set_num_threads(a.threads)
     dtype = getattr(torch, a.dtype)
-    model = build_mlp(a.d_in, a.width, a.depth, a.d_out, dtype, a.seed)
-    x = make_inputs(a.n, a.d_in, dtype, a.seed)
+    model, x = load_case(a, dtype)
     ntk = NTK(model, mode)
     itemsize = torch.empty((), dtype=dtype).element_size()
     budget = a.mem_mib * MIB
@@ -485,6 +524,9 @@ def run_one(a, method, mode):
             res = compute_ntk(ntk, method, x, rb, cb, sym)
             times.append(time.perf_counter() - t0)
             cpu.append(cpu_seconds() - c0)
+            if a.save:
+                import numpy as np
+                np.save(a.save, res.numpy())
             del res
     best = min(times)
     peak = peak_rss_mib()
@@ -539,8 +581,7 @@ def rel(a, b):
 def run_check(a):
     torch.set_num_threads(a.threads)
     dtype = getattr(torch, a.dtype)
-    model = build_mlp(a.d_in, a.width, a.depth, a.d_out, dtype, a.seed)
-    x = make_inputs(a.n, a.d_in, dtype, a.seed)
+    model, x = load_case(a, dtype)
     modes = MODES if a.mode == "all" else (a.mode,)
     itemsize = torch.empty((), dtype=dtype).element_size()
     worst = 0.0
