@@ -1,6 +1,8 @@
 package io.ntkstream.network;
 
+import io.ntkstream.linalg.Patches;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * The sizes of a 2-D sliding-window layer (convolution or pooling) on samples of C x H x W; a
@@ -104,7 +106,7 @@ public record ConvGeometry(TensorShape inShape, int inChannels, int height, int 
         int cin = inChannelsPerGroup();
         int hw = inPositions();
         double[] out = new double[k * (s1 - s0) * positions];
-        for (int s = s0; s < s1; s++) {
+        perSample(s0, s1, (long) k * positions, s -> {
             int base = s * inSize() + group * cin * hw;
             for (int q = 0; q < positions; q++) {
                 int col = ((s - s0) * positions + q) * k;
@@ -118,8 +120,22 @@ public record ConvGeometry(TensorShape inShape, int inChannels, int height, int 
                     }
                 }
             }
-        }
+        });
         return out;
+    }
+
+    /** Samples below this many values each run one after another; above, on the common pool (disjoint writes). */
+    private static final long PARALLEL_VALUES = 1 << 15;
+
+    /** body(s) for s in [s0, s1): each sample's loop writes only that sample's part of its output. */
+    private static void perSample(int s0, int s1, long valuesPerSample, java.util.function.IntConsumer body) {
+        if (s1 - s0 > 1 && valuesPerSample * (s1 - s0) >= PARALLEL_VALUES) {
+            IntStream.range(s0, s1).parallel().forEach(body);
+        } else {
+            for (int s = s0; s < s1; s++) {
+                body.accept(s);
+            }
+        }
     }
 
     /** The adjoint of {@link #patches}: adds patch cotangents back onto the input positions they came from. */
@@ -129,7 +145,7 @@ public record ConvGeometry(TensorShape inShape, int inChannels, int height, int 
         int positions = outPositions();
         int cin = inChannelsPerGroup();
         int hw = inPositions();
-        for (int s = s0; s < s1; s++) {
+        perSample(s0, s1, (long) k * positions, s -> {
             int base = s * inSize() + group * cin * hw;
             for (int q = 0; q < positions; q++) {
                 int col = ((s - s0) * positions + q) * k;
@@ -143,7 +159,7 @@ public record ConvGeometry(TensorShape inShape, int inChannels, int height, int 
                     }
                 }
             }
-        }
+        });
     }
 
     /**
@@ -155,7 +171,7 @@ public record ConvGeometry(TensorShape inShape, int inChannels, int height, int 
         int co = outChannelsPerGroup();
         int positions = outPositions();
         double[] out = new double[co * (s1 - s0) * positions];
-        for (int s = s0; s < s1; s++) {
+        perSample(s0, s1, (long) co * positions, s -> {
             for (int c = 0; c < co; c++) {
                 int from = s * outSize() + (group * co + c) * positions;
                 int to = (s - s0) * positions * co + c;
@@ -163,7 +179,7 @@ public record ConvGeometry(TensorShape inShape, int inChannels, int height, int 
                     out[to + q * co] = y[from + q];
                 }
             }
-        }
+        });
         return out;
     }
 
@@ -171,7 +187,7 @@ public record ConvGeometry(TensorShape inShape, int inChannels, int height, int 
     public void scatterOutputs(double[] values, double alpha, double[] y, int c0, int s0, int s1, int group) {
         int co = outChannelsPerGroup();
         int positions = outPositions();
-        for (int s = s0; s < s1; s++) {
+        perSample(s0, s1, (long) co * positions, s -> {
             for (int c = 0; c < co; c++) {
                 int to = (c0 + s - s0) * outSize() + (group * co + c) * positions;
                 int from = (s - s0) * positions * co + c;
@@ -179,7 +195,13 @@ public record ConvGeometry(TensorShape inShape, int inChannels, int height, int 
                     y[to + q] += alpha * values[from + q * co];
                 }
             }
-        }
+        });
+    }
+
+    /** This window for native im2col/col2im ({@link Patches}). */
+    public Patches.Window window() {
+        return new Patches.Window(inChannels, height, width, kernelH, kernelW, strideH, strideW, padH, padW,
+                dilationH, dilationW, outHeight, outWidth);
     }
 
     /** Samples per chunk so one chunk's patches hold about {@code maxValues} numbers. */

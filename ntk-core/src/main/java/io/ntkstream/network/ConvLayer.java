@@ -2,6 +2,7 @@ package io.ntkstream.network;
 
 import io.ntkstream.data.DType;
 import io.ntkstream.linalg.Matrix;
+import io.ntkstream.linalg.Patches;
 import io.ntkstream.linalg.Precision;
 import io.ntkstream.network.checkpoint.NamedTensor;
 import java.util.ArrayList;
@@ -86,91 +87,105 @@ public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, dou
     @Override
     public Matrix forward(Matrix input) {
         int n = input.cols();
-        double[] y = new double[Math.multiplyExact(outDim(), n)];
-        convolve(input.toColumnMajor(), n, input.precision(), weightScale, y);
+        Matrix y = Matrix.zeros(input.precision(), outDim(), n);
+        convolve(input, weightScale, y);
         if (hasBias()) {
-            addBias(y, 0, n, bias, biasScale);
+            y.addToEveryColumn(biasColumn(bias), biasScale);
         }
-        return Matrix.fromColumnMajor(input.precision(), outDim(), n, y);
+        return y;
     }
 
-    /** y[:, c] += alpha·(W ⋆ x[:, c]) for every column c of x. */
-    private void convolve(double[] x, int columns, Precision precision, double alpha, double[] y) {
-        int[] src = geometry.sourceIndex();
+    /**
+     * y[:, c] += alpha·(W ⋆ x[:, c]) for every column c of x: native im2col per chunk of samples,
+     * then per sample and group the output block (S x C_out/groups) += alpha·Pᵀ·W_gᵀ — one GEMM
+     * straight into y (see {@link Patches} for the layout).
+     */
+    private void convolve(Matrix x, double alpha, Matrix y) {
         int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
         int k = geometry.patchSize();
+        int co = geometry.outChannelsPerGroup();
         int positions = geometry.outPositions();
-        for (int s0 = 0; s0 < columns; s0 += chunk) {
-            int s1 = Math.min(columns, s0 + chunk);
-            for (int g = 0; g < geometry.groups(); g++) {
-                try (Matrix p = Matrix.fromColumnMajor(precision, k, (s1 - s0) * positions,
-                        geometry.patches(x, s0, s1, g, src));
-                     Matrix z = Matrix.multiply(groupWeight(g), false, p, false, alpha)) {
-                    geometry.scatterOutputs(z.toColumnMajor(), 1.0, y, s0, s0, s1, g);
+        for (int s0 = 0; s0 < x.cols(); s0 += chunk) {
+            int s1 = Math.min(x.cols(), s0 + chunk);
+            try (Matrix cols = Patches.im2col(x.columns(s0, s1), geometry.window())) {
+                for (int s = s0; s < s1; s++) {
+                    Matrix patches = cols.columns(s - s0, s - s0 + 1);
+                    Matrix out = y.columns(s, s + 1);
+                    for (int g = 0; g < geometry.groups(); g++) {
+                        Matrix.gemm(patches.block((long) g * k * positions, positions, k), false, groupWeight(g), true,
+                                alpha, 1.0, out.block((long) g * co * positions, positions, co));
+                    }
                 }
             }
         }
     }
 
-    private void addBias(double[] y, int c0, int c1, double[] b, double scale) {
+    /** The bias as a column of the output: b[channel] at every position. */
+    private double[] biasColumn(double[] b) {
         int positions = geometry.outPositions();
-        for (int c = c0; c < c1; c++) {
-            for (int ch = 0; ch < geometry.outChannels(); ch++) {
-                double v = scale * b[ch];
-                int base = c * outDim() + ch * positions;
-                for (int q = 0; q < positions; q++) {
-                    y[base + q] += v;
-                }
-            }
+        double[] column = new double[outDim()];
+        for (int ch = 0; ch < b.length; ch++) {
+            java.util.Arrays.fill(column, ch * positions, (ch + 1) * positions, b[ch]);
         }
+        return column;
     }
 
-    /** ∂L/∂a = s_w·Wᵀ ⋆ᵀ ∂L/∂z: patch cotangents Wᵀ·δ, added back onto the positions they read. */
+    /**
+     * ∂L/∂a = s_w·Wᵀ ⋆ᵀ ∂L/∂z: per column and group the patch cotangents (S x k) = δ_g·W_g
+     * (δ_g the S x C_out/groups block of the column), then native col2im adds them back onto the
+     * positions they read.
+     */
     @Override
     public Matrix backward(Matrix outputCotangent, Matrix input, int group) {
         int columns = outputCotangent.cols();
-        double[] d = outputCotangent.toColumnMajor();
-        double[] result = new double[Math.multiplyExact(inDim(), columns)];
-        int[] src = geometry.sourceIndex();
+        Matrix result = Matrix.zeros(outputCotangent.precision(), inDim(), columns);
         int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
+        int k = geometry.patchSize();
+        int co = geometry.outChannelsPerGroup();
         int positions = geometry.outPositions();
         for (int c0 = 0; c0 < columns; c0 += chunk) {
             int c1 = Math.min(columns, c0 + chunk);
-            for (int g = 0; g < geometry.groups(); g++) {
-                try (Matrix dz = Matrix.fromColumnMajor(outputCotangent.precision(), geometry.outChannelsPerGroup(),
-                        (c1 - c0) * positions, geometry.gatherOutputs(d, c0, c1, g));
-                     Matrix dp = Matrix.multiply(groupWeight(g), true, dz, false, weightScale)) {
-                    geometry.addPatches(dp.toColumnMajor(), result, c0, c1, g, src);
+            try (Matrix cols = Matrix.zeros(outputCotangent.precision(), geometry.inChannels() * geometry.kernelH()
+                    * geometry.kernelW() * positions, c1 - c0)) {
+                for (int c = c0; c < c1; c++) {
+                    Matrix delta = outputCotangent.columns(c, c + 1);
+                    Matrix patches = cols.columns(c - c0, c - c0 + 1);
+                    for (int g = 0; g < geometry.groups(); g++) {
+                        Matrix.gemm(delta.block((long) g * co * positions, positions, co), false, groupWeight(g), false,
+                                weightScale, 0.0, patches.block((long) g * k * positions, positions, k));
+                    }
                 }
+                Patches.col2im(cols, geometry.window(), result.columns(c0, c1));
             }
         }
-        return Matrix.fromColumnMajor(outputCotangent.precision(), inDim(), columns, result);
+        return result;
     }
 
     /** ż = s_w·(W ⋆ ȧ + Ẇ ⋆ a) + s_b·ḃ for each of the T directions (column t·N + n). */
     @Override
     public Matrix jvp(Matrix input, Matrix inputTangent, Matrix paramTangents, int directions) {
         int n = input.cols();
-        double[] y = new double[Math.multiplyExact(outDim(), directions * n)];
+        Matrix y = Matrix.zeros(input.precision(), outDim(), Math.multiplyExact(directions, n));
         if (inputTangent != null) {
-            convolve(inputTangent.toColumnMajor(), inputTangent.cols(), input.precision(), weightScale, y);
+            convolve(inputTangent, weightScale, y);
         }
         if (paramTangents != null) {
-            double[] x = input.toColumnMajor();
-            int[] src = geometry.sourceIndex();
             int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
             int k = geometry.patchSize();
             int co = geometry.outChannelsPerGroup();
             int positions = geometry.outPositions();
             for (int s0 = 0; s0 < n; s0 += chunk) {
                 int s1 = Math.min(n, s0 + chunk);
-                for (int g = 0; g < geometry.groups(); g++) {
-                    try (Matrix p = Matrix.fromColumnMajor(paramTangents.precision(), k, (s1 - s0) * positions,
-                            geometry.patches(x, s0, s1, g, src))) {
-                        for (int t = 0; t < directions; t++) {
-                            Matrix wt = paramTangents.columns(t, t + 1).block(paramOffset + (long) g * co * k, co, k);
-                            try (Matrix z = Matrix.multiply(wt, false, p, false, weightScale)) {
-                                geometry.scatterOutputs(z.toColumnMajor(), 1.0, y, t * n + s0, s0, s1, g);
+                try (Matrix cols = Patches.im2col(input.columns(s0, s1), geometry.window())) {
+                    for (int t = 0; t < directions; t++) {
+                        Matrix tangent = paramTangents.columns(t, t + 1);
+                        for (int s = s0; s < s1; s++) {
+                            Matrix patches = cols.columns(s - s0, s - s0 + 1);
+                            Matrix out = y.columns(t * n + s, t * n + s + 1);
+                            for (int g = 0; g < geometry.groups(); g++) {
+                                Matrix wt = tangent.block(paramOffset + (long) g * co * k, co, k);
+                                Matrix.gemm(patches.block((long) g * k * positions, positions, k), false, wt, true,
+                                        weightScale, 1.0, out.block((long) g * co * positions, positions, co));
                             }
                         }
                     }
@@ -183,11 +198,11 @@ public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, dou
                     for (int c = 0; c < b.length; c++) {
                         b[c] = column.getLinear(paramOffset + weightCount() + c);
                     }
-                    addBias(y, t * n, (t + 1) * n, b, biasScale);
+                    y.columns(t * n, (t + 1) * n).addToEveryColumn(biasColumn(b), biasScale);
                 }
             }
         }
-        return Matrix.fromColumnMajor(input.precision(), outDim(), directions * n, y);
+        return y;
     }
 
     /**
