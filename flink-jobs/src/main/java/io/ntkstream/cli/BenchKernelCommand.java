@@ -61,7 +61,7 @@ final class BenchKernelCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads;
 
-    @Option(names = "--memory", defaultValue = "512", description = "Working-memory budget in MiB (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--memory", defaultValue = "2048", description = "Working-memory budget in MiB (default: ${DEFAULT-VALUE}).")
     long memoryMib;
 
     @Override

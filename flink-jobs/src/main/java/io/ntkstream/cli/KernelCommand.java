@@ -52,7 +52,7 @@ final class KernelCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads;
 
-    @Option(names = "--memory", defaultValue = "512",
+    @Option(names = "--memory", defaultValue = "2048",
             description = "Working-memory budget in MiB; inputs are processed in blocks under it (default: ${DEFAULT-VALUE}).")
     long memoryMib;
 

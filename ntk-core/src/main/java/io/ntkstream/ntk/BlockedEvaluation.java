@@ -67,13 +67,20 @@ final class BlockedEvaluation {
         }
         double[] all = new double[Math.multiplyExact(n * n, valuesPerPair)];
         int nb = blocks(n);
+        // row i visits its blocks j = i, nb−1, nb−2, ..., i+1: the last one prepared is row i+1's
+        // diagonal block, kept for that row instead of being prepared again
+        NtkAlgorithm.Prepared next = null;
         for (int i = 0; i < nb; i++) {
-            NtkAlgorithm.Prepared pi = algorithm.prepare(network, mode, slice(x1, i));
-            for (int j = i; j < nb; j++) {
+            NtkAlgorithm.Prepared pi = next != null ? next : algorithm.prepare(network, mode, slice(x1, i));
+            next = null;
+            for (int step = 0; step < nb - i; step++) {
+                int j = step == 0 ? i : nb - step;
                 NtkAlgorithm.Prepared pj = j == i ? pi : algorithm.prepare(network, mode, slice(x1, j));
                 KernelBlock block = evaluate(pi, pj);
                 if (i == j) {
                     symmetrize(block);
+                } else if (j == i + 1) {
+                    next = pj;
                 } else {
                     pj.close();
                 }

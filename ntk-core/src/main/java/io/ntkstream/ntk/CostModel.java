@@ -17,7 +17,7 @@ final class CostModel {
         NtkMethod best = null;
         double bestTime = Double.POSITIVE_INFINITY;
         for (NtkAlgorithm algorithm : algorithms.values()) {
-            int block = EmpiricalNtk.largestBlock(algorithm, shape, mode, n1, n2, budgetBytes);
+            int block = EmpiricalNtk.largestBlock(algorithm, shape, mode, n1, n2, symmetric, budgetBytes);
             if (block == 0) {
                 continue;
             }

@@ -15,7 +15,7 @@ import java.util.function.LongConsumer;
  * the budget; results are float64 in the mode's layout (see {@link NtkMode}).
  */
 public final class EmpiricalNtk {
-    public static final long DEFAULT_BUDGET_BYTES = 512L << 20;
+    public static final long DEFAULT_BUDGET_BYTES = 2048L << 20;
     /** NTVP holds at most this many parameter vectors at once. */
     private static final int NTVP_CHUNK = 64;
 
@@ -61,24 +61,28 @@ public final class EmpiricalNtk {
         long outputBytes = (long) n1 * n2 * mode.valuesPerPair(shape.outputs()) * Double.BYTES;
         boolean inMemory = outputBytes <= budgetBytes / 2;
         long left = inMemory ? budgetBytes - outputBytes : budgetBytes;
-        int block = largestBlock(algorithm, shape, mode, n1, n2, left);
+        int block = largestBlock(algorithm, shape, mode, n1, n2, symmetric, left);
         if (block == 0) {
             throw new IllegalArgumentException("memory budget of " + (budgetBytes >> 20) + " MiB is too small for method "
                     + resolved.cliName() + ": one sample needs " + (algorithm.blockBytes(shape, mode, 1, 1) >> 20)
                     + " MiB of working memory; raise the budget (--memory) or choose another method");
         }
         return new NtkPlan(resolved, mode, n1, n2, symmetric, block, inMemory,
-                algorithm.blockBytes(shape, mode, Math.min(block, n1), Math.min(block, n2)),
+                algorithm.workingBytes(shape, mode, Math.min(block, n1), Math.min(block, n2), symmetric && block >= n1),
                 algorithm.flops(shape, mode, n1, n2, symmetric));
     }
 
     /** Largest block b ≤ max(N1, N2) whose working set, b rows of output and one b x b block fit the budget; 0 if none. */
-    static int largestBlock(NtkAlgorithm algorithm, NetworkShape shape, NtkMode mode, int n1, int n2, long budget) {
+    static int largestBlock(NtkAlgorithm algorithm, NetworkShape shape, NtkMode mode, int n1, int n2, boolean symmetric,
+                            long budget) {
         int lo = 0;
         int hi = Math.max(n1, n2);
+        if (blockFits(algorithm, shape, mode, n1, n2, symmetric, hi, budget)) {
+            return hi; // checked first: a symmetric single block needs less than two smaller ones
+        }
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (blockFits(algorithm, shape, mode, n1, n2, mid, budget)) {
+            if (blockFits(algorithm, shape, mode, n1, n2, symmetric, mid, budget)) {
                 lo = mid;
             } else {
                 hi = mid - 1;
@@ -87,14 +91,14 @@ public final class EmpiricalNtk {
         return lo;
     }
 
-    private static boolean blockFits(NtkAlgorithm algorithm, NetworkShape shape, NtkMode mode, int n1, int n2, int b,
-                                     long budget) {
+    private static boolean blockFits(NtkAlgorithm algorithm, NetworkShape shape, NtkMode mode, int n1, int n2,
+                                     boolean symmetric, int b, long budget) {
         int b1 = Math.min(b, n1);
         int b2 = Math.min(b, n2);
         long v = mode.valuesPerPair(shape.outputs());
         long rows = (long) b1 * n2 * v * Double.BYTES;
         long block = (long) b1 * b2 * v * Double.BYTES;
-        return algorithm.blockBytes(shape, mode, b1, b2) + rows + block <= budget;
+        return algorithm.workingBytes(shape, mode, b1, b2, symmetric && b1 >= n1) + rows + block <= budget;
     }
 
     /** Θ(x1, x1), in memory. */

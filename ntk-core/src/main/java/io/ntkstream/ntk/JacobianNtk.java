@@ -45,10 +45,18 @@ final class JacobianNtk implements NtkAlgorithm {
 
     @Override
     public long blockBytes(NetworkShape s, NtkMode mode, int b1, int b2) {
-        int g = mode.cotangentsPerSample(s.outputs());
-        long perSample = (s.params() * g + (1L + g) * s.activationsPerSample()) * s.bytes();
-        long gram = (long) b1 * b2 * (mode == NtkMode.FULL ? (long) g * g : 1) * s.bytes();
-        return perSample * (b1 + b2) + gram;
+        long gram = (long) b1 * b2 * (mode == NtkMode.FULL ? (long) g(s, mode) * g(s, mode) : 1) * s.bytes();
+        return preparedBytes(s, mode, b1) + preparedBytes(s, mode, b2) + gram;
+    }
+
+    @Override
+    public long preparedBytes(NetworkShape s, NtkMode mode, int b) {
+        int g = g(s, mode);
+        return (s.params() * g + (1L + g) * s.activationsPerSample()) * s.bytes() * b;
+    }
+
+    private static int g(NetworkShape s, NtkMode mode) {
+        return mode.cotangentsPerSample(s.outputs());
     }
 
     @Override

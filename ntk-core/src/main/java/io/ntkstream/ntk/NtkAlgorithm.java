@@ -21,6 +21,18 @@ interface NtkAlgorithm {
     /** Bytes of working memory for a b1 x b2 block (prepared blocks and temporaries, not the output). */
     long blockBytes(NetworkShape shape, NtkMode mode, int b1, int b2);
 
+    /**
+     * The part of {@link #blockBytes} one prepared block of b samples holds: a symmetric kernel
+     * computed as one block prepares its samples once, not twice.
+     */
+    long preparedBytes(NetworkShape shape, NtkMode mode, int b);
+
+    /** Working memory of the kernel's blocks: b1 x b2, or Θ(x, x) in one block when {@code wholeSymmetric}. */
+    default long workingBytes(NetworkShape shape, NtkMode mode, int b1, int b2, boolean wholeSymmetric) {
+        long bytes = blockBytes(shape, mode, b1, b2);
+        return wholeSymmetric ? bytes - preparedBytes(shape, mode, b1) : bytes;
+    }
+
     /** Floating-point operations for the whole N1 x N2 kernel (the cost model of {@link CostModel}). */
     double flops(NetworkShape shape, NtkMode mode, long n1, long n2, boolean symmetric);
 

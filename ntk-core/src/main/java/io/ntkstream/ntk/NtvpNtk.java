@@ -110,10 +110,15 @@ final class NtvpNtk implements NtkAlgorithm {
     public long blockBytes(NetworkShape s, NtkMode mode, int b1, int b2) {
         int g = mode.cotangentsPerSample(s.outputs());
         long columns = Math.min((long) b2 * g, chunkFor(s, mode));
-        long passes = (long) (b1 + b2) * (1L + g) * s.activationsPerSample() * s.bytes();
+        long passes = preparedBytes(s, mode, b1) + preparedBytes(s, mode, b2);
         long vjp = columns * s.params() * s.bytes();
         long jvp = columns * b1 * 2L * s.activationsPerSample() * s.bytes(); // tangent activations, in and out
         return passes + vjp + jvp;
+    }
+
+    @Override
+    public long preparedBytes(NetworkShape s, NtkMode mode, int b) {
+        return (long) b * (1L + mode.cotangentsPerSample(s.outputs())) * s.activationsPerSample() * s.bytes();
     }
 
     @Override

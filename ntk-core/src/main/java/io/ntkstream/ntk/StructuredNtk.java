@@ -100,7 +100,6 @@ public final class StructuredNtk implements NtkAlgorithm {
     public long blockBytes(NetworkShape s, NtkMode mode, int b1, int b2) {
         int g = mode.cotangentsPerSample(s.outputs());
         // features: inputs + cotangents of every parameterized layer, plus the forward trace while computing
-        long perSample = (s.sumFanIn() + (long) g * s.sumFanOut() + s.activationsPerSample() + (long) g * s.activationsPerSample()) * s.bytes();
         long gram = (long) b1 * b2 * (1 + (long) (mode == NtkMode.FULL ? g * g : 1)) * s.bytes();
         // a convolution's temporaries: weight gradients of both blocks, or one sample's patch Gram
         long conv = 0;
@@ -116,7 +115,15 @@ public final class StructuredNtk implements NtkAlgorithm {
         for (int[] e : s.embeddings()) { // per sample and cotangent: at most L tokens' summed cotangents
             conv = Math.max(conv, (long) (b1 + b2) * g * e[0] * (e[1] + 1L) * Double.BYTES);
         }
-        return perSample * (b1 + b2) + gram + conv;
+        return preparedBytes(s, mode, b1) + preparedBytes(s, mode, b2) + gram + conv;
+    }
+
+    @Override
+    public long preparedBytes(NetworkShape s, NtkMode mode, int b) {
+        int g = mode.cotangentsPerSample(s.outputs());
+        // features: inputs + cotangents of every parameterized layer, plus the forward trace while computing
+        return (s.sumFanIn() + (long) g * s.sumFanOut() + s.activationsPerSample() + (long) g * s.activationsPerSample())
+                * s.bytes() * b;
     }
 
     @Override

@@ -47,6 +47,21 @@ class BlockedEvaluationTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = NtkMethod.class, names = {"JACOBIAN", "NTVP", "STRUCTURED"})
+    void aSymmetricKernelInOneBlockCountsItsFeaturesOnce(NtkMethod method) {
+        NtkPlan whole = new EmpiricalNtk(net, NtkMode.TRACE, method, 1L << 30).plan(11, 11, true);
+        assertThat(whole.blockSize()).isEqualTo(11);
+        long pairs = 11L * 11 * Double.BYTES;
+        long budget = whole.workingBytes() + 3 * pairs; // + the output, a row block and a block of it
+        EmpiricalNtk tight = new EmpiricalNtk(net, NtkMode.TRACE, method, budget);
+        assertThat(tight.plan(11, 11, true).blockSize()).isEqualTo(11);
+        // x1 and x2 apart need both blocks' features at once: the same budget does not hold them
+        assertThat(tight.plan(11, 11, false).blockSize()).isLessThan(11);
+        assertClose(tight.compute(x1).values(), new EmpiricalNtk(net, NtkMode.TRACE, method, 1L << 30).compute(x1).values(),
+                method + " one symmetric block");
+    }
+
     /** The budget at which this method fits about 3 samples per block. */
     private long tinyBudget(NtkMethod method, NtkMode mode) {
         EmpiricalNtk probe = new EmpiricalNtk(net, mode, method, 1L << 30);
