@@ -23,11 +23,54 @@ final class BadRecords {
     record Bad(String topic, String key, String value, String reason) {
     }
 
+    /** Round {@code r} of bad records for task {@code t}. */
+    interface Rounds {
+        List<Bad> round(int r, String t);
+    }
+
     private final Path dir;
+    private final Rounds rounds;
+    private final int every;
+    private final int atLeast;
     private final List<Bad> sent = new ArrayList<>();
 
+    /** Every kind (for {@link StreamWorkload#ARCH}): a round after every 100 good records, at least 27 in all. */
     BadRecords(Path dir) {
         this.dir = dir;
+        this.rounds = this::round;
+        this.every = 100;
+        this.atLeast = 27;
+    }
+
+    private BadRecords(Rounds rounds, int every, int atLeast) {
+        this.dir = null;
+        this.rounds = rounds;
+        this.every = every;
+        this.atLeast = atLeast;
+    }
+
+    /**
+     * Inputs that do not fit {@code w}'s network, a round after every {@code every} good records:
+     * a sample one number short, a pool candidate of 4 numbers, a query one number too many, each
+     * dead-lettered with the input_dim expected; and a query whose x is nested (two arrays of d/2
+     * numbers, as one might send an image's channels, not flat), rejected by the decoder.
+     */
+    static BadRecords wrongInputLength(StreamWorkload w, int every, int atLeast) {
+        int d = w.d;
+        String expected = "field \"x\": expected input_dim = " + d + " values for model version 1, got ";
+        return new BadRecords((r, t) -> {
+            String target = w.task(t).classification ? ",\"label\":1}" : ",\"y\":[0,0,0]}";
+            double[][] nested = new double[2][d / 2];
+            return List.of(
+                    new Bad("ntk.samples", t, "{\"task\":\"" + t + "\",\"id\":\"bad-short-" + r + "\",\"x\":"
+                            + Arrays.toString(new double[d - 1]) + target, expected + (d - 1)),
+                    new Bad("ntk.pool", t, "{\"task\":\"" + t + "\",\"id\":\"bad-mlp-" + r + "\",\"x\":"
+                            + "[0.1,0.2,0.3,0.4]}", expected + 4),
+                    new Bad("ntk.queries", t, "{\"task\":\"" + t + "\",\"id\":\"bad-long-" + r + "\",\"x\":"
+                            + Arrays.toString(new double[d + 1]) + "}", expected + (d + 1)),
+                    new Bad("ntk.queries", t, "{\"task\":\"" + t + "\",\"id\":\"bad-nested-" + r + "\",\"x\":"
+                            + StreamWorkload.json(nested) + "}", "field \"x\": expected a non-empty array of finite numbers"));
+        }, every, atLeast);
     }
 
     /** One round of bad records, marker {@code r}, for task {@code t} (which already has samples). */
@@ -56,14 +99,21 @@ final class BadRecords {
                         + ",\"params_uri\":\"" + missing + "\"}", "missing-" + r + ".safetensors"));
     }
 
+    /** Sets the job's limits these records need (the default kinds test the vector length limit). */
+    void configure(io.ntkstream.job.JobConfig c) {
+        if (dir != null) {
+            c.limits.maxVectorLength = MAX_VECTOR;
+        }
+    }
+
     /** The good messages with a round of bad ones after every 100 good ones (task rotating). */
     List<StreamWorkload.Message> interleave(List<StreamWorkload.Message> good, StreamWorkload w) {
         List<StreamWorkload.Message> out = new ArrayList<>();
         int r = 0;
         for (int i = 0; i < good.size(); i++) {
             out.add(good.get(i));
-            if (i % 100 == 99) {
-                for (Bad b : round(r, w.tasks.get(r % w.tasks.size()).name)) {
+            if (i % every == every - 1) {
+                for (Bad b : rounds.round(r, w.tasks.get(r % w.tasks.size()).name)) {
                     sent.add(b);
                     out.add(new StreamWorkload.Message(b.topic(), b.key(), b.value()));
                 }
@@ -75,7 +125,7 @@ final class BadRecords {
 
     /** Every bad record came back exactly once, from its topic, with an error naming the reason. */
     void verify(List<DeadLetter> deadLetters, Topics topics) {
-        assertThat(sent).hasSizeGreaterThanOrEqualTo(27);
+        assertThat(sent).hasSizeGreaterThanOrEqualTo(atLeast);
         Map<String, DeadLetter> byRaw = new LinkedHashMap<>();
         for (DeadLetter d : deadLetters) {
             assertThat(byRaw.put(d.raw, d)).as("duplicate dead letter %s", d).isNull();

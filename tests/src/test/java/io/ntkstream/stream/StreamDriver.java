@@ -151,7 +151,7 @@ final class StreamDriver {
                 Thread.sleep(500);
             }
             for (String t : waiting) {
-                produce(c, List.of(StreamWorkload.barrierQuery(t, round)), 1, 0);
+                produce(c, List.of(w.barrierQuery(t, round)), 1, 0);
                 sent++;
             }
             for (PredictionJson p : predictionsAtLeast(c, w.queryCount() + sent)) {

@@ -38,7 +38,7 @@ final class StreamReference {
 
     StreamReference(StreamWorkload workload, double ridge) {
         this.workload = workload;
-        this.kernel = new EmpiricalNtkKernel(Networks.fromTensors(StreamWorkload.ARCH,
+        this.kernel = new EmpiricalNtkKernel(Networks.fromTensors(workload.arch,
                 CheckpointFiles.read(Path.of(URI.create(workload.modelUri))), Precision.FLOAT64), NtkMode.PSEUDO);
         this.settings = RegressorSettings.defaults().withRidge(ridge);
     }

@@ -55,10 +55,15 @@ final class StreamWorkload {
         }
     }
 
+    final Architecture arch;
+    /** Features per input (the network's input_dim: C·H·W for a convolutional one). */
+    final int d;
     final String modelUri;
     final List<Task> tasks = new ArrayList<>();
 
-    private StreamWorkload(String modelUri) {
+    private StreamWorkload(Architecture arch, String modelUri) {
+        this.arch = arch;
+        this.d = arch.inputDim();
         this.modelUri = modelUri;
     }
 
@@ -67,21 +72,37 @@ final class StreamWorkload {
      * {@code samples} labeled samples; a query every 5 samples and a pick request every 30.
      */
     static StreamWorkload generate(Path dir, int tasks, int poolSize, int samples, long seed) {
+        return generate(dir, ARCH, tasks, poolSize, samples, seed);
+    }
+
+    /**
+     * The same on network {@code arch} (any architecture with {@link #O} outputs; inputs are flat
+     * vectors of its input_dim numbers, C·H·W for an image network), its checkpoint float32
+     * safetensors with random weights from {@code seed}.
+     */
+    static StreamWorkload generate(Path dir, Architecture arch, int tasks, int poolSize, int samples, long seed) {
+        if (arch.outputDim() != O) {
+            throw new IllegalArgumentException("the workload's targets have " + O + " outputs, the network "
+                    + arch.outputDim());
+        }
         Path params = dir.resolve("model-v1.safetensors");
-        CheckpointFiles.write(params, Networks.randomTensors(ARCH, seed), DType.FLOAT32);
-        StreamWorkload w = new StreamWorkload(params.toUri().toString());
+        CheckpointFiles.write(params, Networks.randomTensors(arch, seed), DType.FLOAT32);
+        StreamWorkload w = new StreamWorkload(arch, params.toUri().toString());
+        int d = w.d;
+        // the score's spread does not grow with d (at d = 4 it is the plain dot product)
+        double norm = Math.sqrt(d / 4.0);
         SplittableRandom r = new SplittableRandom(seed);
         for (int t = 0; t < tasks; t++) {
             Task task = new Task("task-" + t, t % 3 != 2);
-            double[] w0 = gaussian(r, D);
+            double[] w0 = gaussian(r, d);
             for (int i = 0; i < poolSize; i++) {
-                task.pool.add(new PoolItem("u-" + i, gaussian(r, D)));
+                task.pool.add(new PoolItem("u-" + i, gaussian(r, d)));
             }
             for (int i = 0; i < samples; i++) {
                 boolean answersPool = i < poolSize / 2;
                 String id = answersPool ? "u-" + (2 * i) : "s-" + i;
-                double[] x = answersPool ? task.pool.get(2 * i).x() : gaussian(r, D);
-                double score = dot(w0, x);
+                double[] x = answersPool ? task.pool.get(2 * i).x() : gaussian(r, d);
+                double score = dot(w0, x) / norm;
                 Sample s = task.classification
                         ? new Sample(id, x, null, score < -0.5 ? 0 : score < 0.5 ? 1 : 2)
                         : new Sample(id, x, new double[] {Math.sin(score), x[0] * x[1], score}, null);
@@ -89,7 +110,7 @@ final class StreamWorkload {
                 task.stream.add(new Message("ntk.samples", task.name, sampleJson(task.name, s)));
                 if (i % 5 == 4) {
                     String q = "q-" + i;
-                    double[] qx = gaussian(r, D);
+                    double[] qx = gaussian(r, d);
                     task.queries.put(q, qx);
                     task.stream.add(new Message("ntk.queries", task.name, json(Map.of("task", task.name, "id", q, "x", qx))));
                 }
@@ -109,7 +130,7 @@ final class StreamWorkload {
 
     String modelJson() {
         try {
-            return json(Map.of("version", 1, "arch", JSON.readTree(ARCH.toJson()), "params_uri", modelUri));
+            return json(Map.of("version", 1, "arch", JSON.readTree(arch.toJson()), "params_uri", modelUri));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -154,8 +175,8 @@ final class StreamWorkload {
     }
 
     /** A barrier query ("barrier-k"): its answer's n_train shows how many samples the task has learned. */
-    static Message barrierQuery(String task, int k) {
-        return new Message("ntk.queries", task, json(Map.of("task", task, "id", "barrier-" + k, "x", new double[D])));
+    Message barrierQuery(String task, int k) {
+        return new Message("ntk.queries", task, json(Map.of("task", task, "id", "barrier-" + k, "x", new double[d])));
     }
 
     /** Pick outputs expected (barrier picks not counted; after {@link #finalPicks()}, those included). */

@@ -11,6 +11,8 @@ import io.ntkstream.kafka.OutputFormats;
 import io.ntkstream.kafka.PicksJson;
 import io.ntkstream.kafka.PredictionJson;
 import io.ntkstream.kafka.TaskEvent;
+import io.ntkstream.network.Architecture;
+import io.ntkstream.network.Networks;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -83,11 +85,16 @@ class StreamingEndToEndTest {
     /** With {@code bad} set, its records are interleaved with phase 2 and must all come back as dead letters. */
     static void runAndVerify(String prefix, Path work, TaskFailureInjector injector, int perBatch, long pauseMs,
                              BadRecords bad) throws Exception {
+        runAndVerify(prefix, work, injector, perBatch, pauseMs, bad, StreamWorkload.generate(work, 3, 40, 120, 7));
+    }
+
+    /** The same on workload {@code w} (its network, its tasks). */
+    static void runAndVerify(String prefix, Path work, TaskFailureInjector injector, int perBatch, long pauseMs,
+                             BadRecords bad, StreamWorkload w) throws Exception {
         JobConfig c = config(prefix, work);
         if (bad != null) {
-            c.limits.maxVectorLength = BadRecords.MAX_VECTOR;
+            bad.configure(c);
         }
-        StreamWorkload w = StreamWorkload.generate(work, 3, 40, 120, 7);
         JobClient job = NtkStreamJob.startLocal(c, injector, null);
         try {
             produce(c, List.of(new StreamWorkload.Message("ntk.models", null, w.modelJson())), 1, 0);
@@ -151,6 +158,29 @@ class StreamingEndToEndTest {
     void badRecordsOfEveryKindGoToTheDeadLetterTopicWithTheReasonAndGoodOnesAreAllProcessed(@TempDir Path work)
             throws Exception {
         runAndVerify("bad", work, null, 1000, 0, new BadRecords(work));
+    }
+
+    /**
+     * A small CNN with a residual block (795 parameters): input 2 x 6 x 6, which records carry as
+     * x of C·H·W = 72 flat numbers (NCHW order), three outputs.
+     */
+    static final Architecture CNN = Architecture.parse("""
+            {"input_shape":[2,6,6],"parametrization":"ntk","sigma_w":1.4,"sigma_b":0.1,"layers":[
+             {"type":"conv2d","out":6,"kernel":3,"padding":1},{"type":"relu"},
+             {"type":"residual","layers":[{"type":"conv2d","out":6,"kernel":3,"padding":1},{"type":"relu"},
+                                          {"type":"conv2d","out":6,"kernel":3,"padding":1}]},
+             {"type":"relu"},{"type":"global_avg_pool"},{"type":"flatten"},{"type":"dense","out":3}]}""");
+
+    @Test
+    void aConvolutionalNetworkWithAResidualBlockGivesTheBatchReferenceAndInputsOfTheWrongSizeAreDeadLettered(
+            @TempDir Path work) throws Exception {
+        // 3 tasks (two classification, one regression), 20 pool candidates and 40 samples each,
+        // float32 safetensors checkpoint; a round of 4 bad records after every 40 good ones
+        StreamWorkload w = StreamWorkload.generate(work, CNN, 3, 20, 40, 11);
+        assertThat(w.d).isEqualTo(2 * 6 * 6);
+        assertThat(Networks.randomTensors(CNN, 0).values().stream().mapToInt(t -> t.values().length).sum())
+                .as("parameters").isEqualTo(795);
+        runAndVerify("cnn", work, null, 1000, 0, BadRecords.wrongInputLength(w, 40, 12), w);
     }
 
     /** Throws once each time the shared counter reaches 150, 300 and 450 records (three task failures). */
