@@ -8,7 +8,6 @@ import io.ntkstream.network.checkpoint.NamedTensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * A 1-D or 2-D convolution, PyTorch {@code nn.Conv1d/2d}: z = s_w·(W ⋆ a) + s_b·b with W
@@ -206,55 +205,43 @@ public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, dou
     }
 
     /**
-     * Per cotangent column c (sample c / group): ∂/∂W_g = s_w·δ_g·patchesᵀ (out/groups x patch,
-     * summed over positions) and ∂/∂b = s_b·Σ_positions δ.
+     * Per cotangent column c (sample c / group): ∂/∂W_g = s_w·δ_gᵀ·Pᵀ (out/groups x patch: δ_g the
+     * S x out/groups block of the column, Pᵀ the sample's S x patch block of native im2col), one GEMM
+     * straight into the target column, and ∂/∂b = s_b·δᵀ·1 (the sums over positions).
      */
     @Override
     public void parameterCotangents(Matrix input, Matrix cotangent, int group, Matrix target, int targetColumn) {
-        double[] x = input.toColumnMajor();
-        double[] d = cotangent.toColumnMajor();
-        int[] src = geometry.sourceIndex();
+        int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
         int k = geometry.patchSize();
         int co = geometry.outChannelsPerGroup();
         int positions = geometry.outPositions();
-        int out = outDim();
-        IntStream.range(0, input.cols()).parallel().forEach(s -> {
-            double[][] patches = new double[geometry.groups()][];
-            for (int g = 0; g < geometry.groups(); g++) {
-                patches[g] = geometry.patches(x, s, s + 1, g, src);
+        try (Matrix ones = hasBias() ? Matrix.zeros(cotangent.precision(), positions, 1) : null) {
+            if (ones != null) {
+                ones.addConstant(1.0);
             }
-            double[] row = new double[k];
-            for (int kk = 0; kk < group; kk++) {
-                int c = s * group + kk;
-                double[] column = new double[paramCount()];
-                for (int g = 0; g < geometry.groups(); g++) {
-                    double[] p = patches[g];
-                    for (int j = 0; j < co; j++) {
-                        int dBase = c * out + (g * co + j) * positions;
-                        Arrays.fill(row, 0.0);
-                        double sum = 0;
-                        for (int q = 0; q < positions; q++) {
-                            double dq = d[dBase + q];
-                            sum += dq;
-                            if (dq != 0.0) {
-                                int pBase = q * k;
-                                for (int i = 0; i < k; i++) {
-                                    row[i] += dq * p[pBase + i];
-                                }
+            for (int s0 = 0; s0 < input.cols(); s0 += chunk) {
+                int s1 = Math.min(input.cols(), s0 + chunk);
+                try (Matrix cols = Patches.im2col(input.columns(s0, s1), geometry.window())) {
+                    for (int s = s0; s < s1; s++) {
+                        Matrix patches = cols.columns(s - s0, s - s0 + 1);
+                        for (int kk = 0; kk < group; kk++) {
+                            int c = s * group + kk;
+                            Matrix delta = cotangent.columns(c, c + 1);
+                            Matrix column = target.columns(targetColumn + c, targetColumn + c + 1);
+                            for (int g = 0; g < geometry.groups(); g++) {
+                                Matrix.gemm(delta.block((long) g * co * positions, positions, co), true,
+                                        patches.block((long) g * k * positions, positions, k), false, weightScale, 0.0,
+                                        column.block(paramOffset + (long) g * co * k, co, k));
                             }
-                        }
-                        int wBase = g * co * k + j;
-                        for (int i = 0; i < k; i++) {
-                            column[wBase + i * co] = weightScale * row[i];
-                        }
-                        if (hasBias()) {
-                            column[weightCount() + g * co + j] = biasScale * sum;
+                            if (hasBias()) {
+                                Matrix.gemm(delta.reshape(positions, geometry.outChannels()), true, ones, false,
+                                        biasScale, 0.0, column.block(paramOffset + (long) weightCount(), geometry.outChannels(), 1));
+                            }
                         }
                     }
                 }
-                target.setColumnSegment(targetColumn + c, paramOffset, column);
             }
-        });
+        }
     }
 
     /** Σ over cotangent columns: ∂/∂W_g = s_w·δ_g·patchesᵀ as one GEMM per chunk of samples. */

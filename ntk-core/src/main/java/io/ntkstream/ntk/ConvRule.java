@@ -1,6 +1,7 @@
 package io.ntkstream.ntk;
 
 import io.ntkstream.linalg.Matrix;
+import io.ntkstream.linalg.Patches;
 import io.ntkstream.linalg.Precision;
 import io.ntkstream.network.ConvGeometry;
 import io.ntkstream.network.ConvLayer;
@@ -24,6 +25,9 @@ import io.ntkstream.network.ConvLayer;
 final class ConvRule implements StructureRule {
 
     enum Contraction { WEIGHT_GRADIENT, PATCH_GRAM }
+
+    /** Patch values built at once by the weight-gradient contraction (bounds its temporary memory). */
+    private static final long PATCH_VALUES = 1L << 21;
 
     /** Null: choose by cost; otherwise always this contraction (tests). */
     private final Contraction forced;
@@ -77,7 +81,7 @@ final class ConvRule implements StructureRule {
             patchGram(conv, f1, f2, mode, g, target);
         }
         if (conv.hasBias() && conv.biasScale() != 0.0) {
-            try (Matrix s1 = positionSums(conv, f1, g); Matrix s2 = f1 == f2 ? null : positionSums(conv, f2, g)) {
+            try (Matrix s1 = positionSums(conv, f1); Matrix s2 = f1 == f2 ? null : positionSums(conv, f2)) {
                 CotangentGram.accumulate(s1, s2 == null ? s1 : s2, mode, outputs, null, target);
             }
         }
@@ -85,7 +89,8 @@ final class ConvRule implements StructureRule {
 
     /**
      * Per cotangent column, s_w·(∂f/∂W) as a (patch·C_out) column: for group gr, the patch x
-     * C_out/groups block patches_gr · δ_grᵀ (any fixed layout will do: only inner products count).
+     * C_out/groups block P_gr·δ_gr (any fixed layout will do: only inner products count), with the
+     * patches from native im2col (S x patch blocks, see {@link Patches}).
      */
     private static Matrix weightGradients(ConvLayer conv, LayerFeatures f, int g) {
         ConvGeometry geo = conv.geometry();
@@ -94,30 +99,27 @@ final class ConvRule implements StructureRule {
         int co = geo.outChannelsPerGroup();
         int positions = geo.outPositions();
         int samples = f.inputs().cols();
-        double[] x = f.inputs().toColumnMajor();
-        int[] src = geo.sourceIndex();
         Matrix out = Matrix.zeros(precision, k * geo.outChannels(), samples * g);
-        if (geo.groups() == 1) {
-            // the g cotangent columns of a sample are one S x (C_out·g) matrix, column kk·C_out + c
-            for (int s = 0; s < samples; s++) {
-                try (Matrix p = Matrix.fromColumnMajor(precision, k, positions, geo.patches(x, s, s + 1, 0, src))) {
-                    Matrix d = f.cotangents().columns(s * g, (s + 1) * g).reshape(positions, geo.outChannels() * g);
-                    Matrix.gemm(p, false, d, false, conv.weightScale(), 0.0,
-                            out.columns(s * g, (s + 1) * g).reshape(k, geo.outChannels() * g));
-                }
-            }
-            return out;
-        }
-        double[] d = f.cotangents().toColumnMajor();
-        int outSize = geo.outSize();
-        for (int s = 0; s < samples; s++) {
-            for (int gr = 0; gr < geo.groups(); gr++) {
-                try (Matrix p = Matrix.fromColumnMajor(precision, k, positions, geo.patches(x, s, s + 1, gr, src));
-                     Matrix dg = Matrix.fromColumnMajor(precision, positions, co * g, groupCotangents(d, outSize, gr * co * positions,
-                             co * positions, s * g, g))) {
-                    for (int kk = 0; kk < g; kk++) {
-                        Matrix target = out.columns(s * g + kk, s * g + kk + 1).block((long) gr * k * co, k, co);
-                        Matrix.gemm(p, false, dg.columns(kk * co, (kk + 1) * co), false, conv.weightScale(), 0.0, target);
+        int chunk = geo.samplesPerChunk(PATCH_VALUES);
+        for (int s0 = 0; s0 < samples; s0 += chunk) {
+            int s1 = Math.min(samples, s0 + chunk);
+            try (Matrix cols = Patches.im2col(f.inputs().columns(s0, s1), geo.window())) {
+                for (int s = s0; s < s1; s++) {
+                    Matrix patches = cols.columns(s - s0, s - s0 + 1);
+                    Matrix delta = f.cotangents().columns(s * g, (s + 1) * g);
+                    if (geo.groups() == 1) {
+                        // the g cotangent columns of a sample are one S x (C_out·g) matrix, column kk·C_out + c
+                        Matrix.gemm(patches.reshape(positions, k), true, delta.reshape(positions, geo.outChannels() * g),
+                                false, conv.weightScale(), 0.0, out.columns(s * g, (s + 1) * g).reshape(k, geo.outChannels() * g));
+                        continue;
+                    }
+                    for (int gr = 0; gr < geo.groups(); gr++) {
+                        Matrix p = patches.block((long) gr * k * positions, positions, k);
+                        for (int kk = 0; kk < g; kk++) {
+                            Matrix.gemm(p, true, delta.columns(kk, kk + 1).block((long) gr * co * positions, positions, co),
+                                    false, conv.weightScale(), 0.0,
+                                    out.columns(s * g + kk, s * g + kk + 1).block((long) gr * k * co, k, co));
+                        }
                     }
                 }
             }
@@ -134,21 +136,18 @@ final class ConvRule implements StructureRule {
         return out;
     }
 
-    /** s_b·Σ_p δ[c, p] per cotangent column: the bias gradient (C_out x b·g). */
-    private static Matrix positionSums(ConvLayer conv, LayerFeatures f, int g) {
+    /** s_b·Σ_p δ[c, p] per cotangent column: the bias gradient (C_out x b·g), as δᵀ·1 over S x (C_out·b·g). */
+    private static Matrix positionSums(ConvLayer conv, LayerFeatures f) {
         ConvGeometry geo = conv.geometry();
         int positions = geo.outPositions();
-        int channels = geo.outChannels();
-        double[] d = f.cotangents().toColumnMajor();
-        double[] sums = new double[channels * f.cotangents().cols()];
-        for (int i = 0; i < sums.length; i++) {
-            double s = 0;
-            for (int q = 0; q < positions; q++) {
-                s += d[i * positions + q];
-            }
-            sums[i] = conv.biasScale() * s;
+        Matrix d = f.cotangents();
+        try (Matrix ones = Matrix.zeros(d.precision(), positions, 1)) {
+            ones.addConstant(1.0);
+            Matrix sums = Matrix.zeros(d.precision(), geo.outChannels(), d.cols());
+            Matrix.gemm(d.reshape(positions, geo.outChannels() * d.cols()), true, ones, false, conv.biasScale(), 0.0,
+                    sums.reshape(geo.outChannels() * d.cols(), 1));
+            return sums;
         }
-        return Matrix.fromColumnMajor(f.cotangents().precision(), channels, f.cotangents().cols(), sums);
     }
 
     /**
