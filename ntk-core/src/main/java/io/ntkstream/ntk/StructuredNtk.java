@@ -34,11 +34,70 @@ public final class StructuredNtk implements NtkAlgorithm {
         return NtkMethod.STRUCTURED;
     }
 
+    /** Forward traces and cotangents of all layers held at once while computing features (bytes). */
+    static final long PASS_BYTES = 128L << 20;
+
     /**
      * One forward pass and one backward pass of g cotangents per sample (x: input_dim x b). The
-     * features keep the forward pass's outputs f(x) ({@link NtkFeatures#networkOutput()}).
+     * features keep the forward pass's outputs f(x) ({@link NtkFeatures#networkOutput()}). The
+     * passes run on chunks of {@link #passSamples} samples, so only the kept features grow with b.
      */
     public static NtkFeatures features(Network network, NtkMode mode, Matrix x) {
+        return features(network, mode, x, passSamples(NetworkShape.of(network), mode));
+    }
+
+    /** {@link #features} with passes of {@code chunk} samples. */
+    static NtkFeatures features(Network network, NtkMode mode, Matrix x, int chunk) {
+        if (x.cols() <= chunk) {
+            return passes(network, mode, x);
+        }
+        List<NtkFeatures> parts = new ArrayList<>();
+        try {
+            for (int c0 = 0; c0 < x.cols(); c0 += chunk) {
+                parts.add(passes(network, mode, x.columns(c0, Math.min(x.cols(), c0 + chunk))));
+            }
+            return concatenate(parts, x);
+        } finally {
+            parts.forEach(NtkFeatures::close);
+        }
+    }
+
+    /** Samples per forward/backward pass: those whose traces and cotangents fit {@link #PASS_BYTES}. */
+    static int passSamples(NetworkShape s, NtkMode mode) {
+        long perSample = (1L + mode.cotangentsPerSample(s.outputs())) * s.activationsPerSample() * s.bytes();
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, PASS_BYTES / Math.max(1, perSample)));
+    }
+
+    /** The features of consecutive chunks of x as one block (first-layer inputs stay the caller's x). */
+    private static NtkFeatures concatenate(List<NtkFeatures> parts, Matrix x) {
+        NtkFeatures first = parts.get(0);
+        int g = first.mode().cotangentsPerSample(first.outputs());
+        List<LayerFeatures> layers = new ArrayList<>();
+        for (int l = 0; l < first.layers().size(); l++) {
+            LayerFeatures f = first.layers().get(l);
+            Matrix inputs = f.ownsInputs() ? Matrix.zeros(f.inputs().precision(), f.inputs().rows(), x.cols()) : x;
+            Matrix cotangents = Matrix.zeros(f.cotangents().precision(), f.cotangents().rows(), x.cols() * g);
+            int at = 0;
+            for (NtkFeatures part : parts) {
+                LayerFeatures p = part.layers().get(l);
+                if (f.ownsInputs()) {
+                    inputs.setColumns(at, p.inputs());
+                }
+                cotangents.setColumns(at * g, p.cotangents());
+                at += part.samples();
+            }
+            layers.add(new LayerFeatures(f.layer(), inputs, cotangents, f.ownsInputs()));
+        }
+        Matrix output = Matrix.zeros(first.networkOutput().precision(), first.outputs(), x.cols());
+        int at = 0;
+        for (NtkFeatures part : parts) {
+            output.setColumns(at, part.networkOutput());
+            at += part.samples();
+        }
+        return new NtkFeatures(first.mode(), first.outputs(), x.cols(), layers, output);
+    }
+
+    private static NtkFeatures passes(Network network, NtkMode mode, Matrix x) {
         ForwardTrace trace = network.forward(x);
         int outputs = network.outputDim();
         List<Matrix> cotangents = network.backpropagate(trace,
@@ -115,15 +174,20 @@ public final class StructuredNtk implements NtkAlgorithm {
         for (int[] e : s.embeddings()) { // per sample and cotangent: at most L tokens' summed cotangents
             conv = Math.max(conv, (long) (b1 + b2) * g * e[0] * (e[1] + 1L) * Double.BYTES);
         }
-        return preparedBytes(s, mode, b1) + preparedBytes(s, mode, b2) + gram + conv;
+        return preparedBytes(s, mode, b1) + preparedBytes(s, mode, b2) + passBytes(s, mode, Math.max(b1, b2)) + gram + conv;
     }
 
     @Override
     public long preparedBytes(NetworkShape s, NtkMode mode, int b) {
         int g = mode.cotangentsPerSample(s.outputs());
-        // features: inputs + cotangents of every parameterized layer, plus the forward trace while computing
-        return (s.sumFanIn() + (long) g * s.sumFanOut() + s.activationsPerSample() + (long) g * s.activationsPerSample())
-                * s.bytes() * b;
+        // features: inputs + cotangents of every parameterized layer
+        return (s.sumFanIn() + (long) g * s.sumFanOut()) * s.bytes() * b;
+    }
+
+    /** The passes computing one block's features: traces and cotangents of all layers for one chunk. */
+    private static long passBytes(NetworkShape s, NtkMode mode, int b) {
+        long chunk = Math.min(b, passSamples(s, mode));
+        return chunk * (1L + mode.cotangentsPerSample(s.outputs())) * s.activationsPerSample() * s.bytes();
     }
 
     @Override

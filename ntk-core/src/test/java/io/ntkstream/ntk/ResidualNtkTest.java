@@ -10,6 +10,7 @@ import io.ntkstream.network.LayerNormLayer;
 import io.ntkstream.network.Network;
 import io.ntkstream.network.TestNetworks;
 import java.util.stream.Stream;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -79,6 +80,41 @@ public class ResidualNtkTest {
     void methodsMatchFiniteDifferenceJacobian(String name, String json) {
         Network net = network(json);
         NtkAgreement.assertMatchesFiniteDifferences(name, net, NtkAgreement.gaussian(net), NtkAgreement.CONCRETE_METHODS);
+    }
+
+    /** A residual block first: its branch's convolution reads the caller's inputs directly. */
+    static final String RESIDUAL_FIRST = """
+            {"input_shape":[2,5,5],"parametrization":"ntk","sigma_w":1.3,"sigma_b":0.2,"layers":[
+             {"type":"residual","layers":[{"type":"conv2d","out":2,"kernel":3,"padding":1},{"type":"relu"},
+                                          {"type":"conv2d","out":2,"kernel":3,"padding":1}]},
+             {"type":"relu"},{"type":"flatten"},{"type":"dense","out":2}]}""";
+
+    /**
+     * Structured features computed in passes of 2 samples equal one pass over all 7: the same kernel
+     * against themselves and another block, the same outputs.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("networks")
+    void featuresFromSeveralPassesEqualOnePass(String name, String json) {
+        for (String arch : new String[] {json, RESIDUAL_FIRST}) {
+            Network net = network(arch);
+            Matrix x = TestNetworks.inputs(net.inputDim(), 7, 76, Precision.FLOAT64);
+            Matrix other = TestNetworks.inputs(net.inputDim(), 3, 77, Precision.FLOAT64);
+            for (NtkMode mode : NtkMode.values()) {
+                try (NtkFeatures whole = StructuredNtk.features(net, mode, x, Integer.MAX_VALUE);
+                     NtkFeatures parts = StructuredNtk.features(net, mode, x, 2);
+                     NtkFeatures against = StructuredNtk.features(net, mode, other)) {
+                    String what = name + (arch.equals(json) ? "" : " (residual first)") + " " + mode;
+                    assertThat(parts.samples()).isEqualTo(7);
+                    assertThat(parts.networkOutput().toColumnMajor()).as(what)
+                            .containsExactly(whole.networkOutput().toColumnMajor(), Offset.offset(1e-12));
+                    assertThat(StructuredNtk.kernel(parts, against).values()).as(what)
+                            .containsExactly(StructuredNtk.kernel(whole, against).values(), Offset.offset(1e-12));
+                    assertThat(StructuredNtk.kernel(parts, parts).values()).as(what)
+                            .containsExactly(StructuredNtk.kernel(whole, whole).values(), Offset.offset(1e-12));
+                }
+            }
+        }
     }
 
     /** The norm rule alone against the norm layers' share of the forward-mode Θ (their parameters' Jacobian columns). */
