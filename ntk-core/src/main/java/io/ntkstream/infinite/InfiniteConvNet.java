@@ -31,7 +31,16 @@ import java.util.stream.IntStream;
  *       Θ likewise; global_avg_pool is the window of all P positions;</li>
  *   <li>flatten keeps only the diagonal p = p' (a following dense layer gives each (channel, position)
  *       feature its own weight, so only equal positions correlate); dense on a flattened C×P input:
- *       K = σ_w²·(1/P)·Σ_p K_in(p, p) + σ_b², Θ = K + σ_w²·(1/P)·Σ_p Θ_in(p, p).</li>
+ *       K = σ_w²·(1/P)·Σ_p K_in(p, p) + σ_b², Θ = K + σ_w²·(1/P)·Σ_p Θ_in(p, p);</li>
+ *   <li>residual block y = scale·branch(x) + shortcut(x) (neural-tangents' FanOut(2), parallel(branch,
+ *       shortcut), FanInSum()): both paths start from the block input's (K, Θ) and K = scale²·K_branch +
+ *       K_shortcut, Θ = scale²·Θ_branch + Θ_shortcut (identity shortcut: K_x, Θ_x). The cross terms vanish
+ *       when one path ends in a conv or dense layer of its own (possibly pooled or flattened): its output is
+ *       zero-mean and independent of the other path, and so are its gradients through the mean-zero weights.
+ *       Blocks where neither path does are refused. The sum is Gaussian only if both outputs are Gaussian
+ *       fields, so an activation after an identity shortcut around an activation's output is refused (a
+ *       conv, dense or pooling layer may follow). A dense branch on a flattened input adds its one value to
+ *       every flattened position.</li>
  * </ul>
  * Layers before the first parameterized layer (activations, pooling, flatten on the raw inputs)
  * are deterministic and are applied to the input values themselves. The output must be a single

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * deviation of ≈ 0.03–0.04 at 256 channels (0.1–0.18 at 16), so a 24-seed mean is within ≈ 0.008 of the limit's
  * mean; the bounds on err(256) are ≈ 1.4–1.5× the measured means. The scale-2 projection block makes the test
  * sensitive to the combination rule: a closed form using scale instead of scale² (its limit 10% away) gives
- * err(256) = 0.116 there and fails; one dropping the shortcut's Θ gives 0.70. About 15 s.
+ * err(256) = 0.116 there and fails; one dropping the shortcut's Θ failed it too (0.70 at scale 0.7, 8 seeds).
+ * About 15 s.
  */
 class CntkResidualWidthConvergenceTest {
     private static final int[] CHANNELS = {16, 64, 256};
