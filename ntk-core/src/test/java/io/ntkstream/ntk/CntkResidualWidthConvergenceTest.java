@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * mean; the bounds on err(256) are ≈ 1.4–1.5× the measured means. The scale-2 projection block makes the test
  * sensitive to the combination rule: a closed form using scale instead of scale² (its limit 10% away) gives
  * err(256) = 0.116 there and fails; one dropping the shortcut's Θ failed it too (0.70 at scale 0.7, 8 seeds).
- * About 15 s.
+ * 15–25 s on two cores.
  */
 class CntkResidualWidthConvergenceTest {
     private static final int[] CHANNELS = {16, 64, 256};
