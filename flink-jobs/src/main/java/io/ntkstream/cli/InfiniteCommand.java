@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(name = "infinite", mixinStandardHelpOptions = true,
         description = {
             "Closed-form infinite-width NNGP or NTK (NTK parametrization; relu, erf, identity) of a dense network, "
-                + "or of a convolutional one (CNTK: conv1d/conv2d, avg_pool, global_avg_pool, flatten, dense).",
+                + "or of a convolutional one (CNTK: conv1d/conv2d, avg_pool, global_avg_pool, flatten, dense), "
+                + "residual blocks of these included.",
             "",
             "It is the limit the empirical NTK converges to as the widths grow. Writes an (N1, N2) float64 .npy: "
                 + "the kernel per output (the full kernel is this ⊗ I_O)."})

@@ -13,10 +13,12 @@ public final class InfiniteNetworks {
     /**
      * The closed-form infinite-width kernel of {@code arch}: an MLP (flat input, dense and activation
      * layers only) uses {@link InfiniteWidthKernel} on {@link #of(Architecture)}; a network with
-     * convolutions, pooling or flatten uses the CNTK recursion {@link InfiniteConvNet}.
+     * convolutions, pooling, flatten or residual blocks (residual MLPs too) uses the CNTK recursion
+     * {@link InfiniteConvNet}.
      *
      * @throws IllegalArgumentException naming the layer when the architecture has no closed form here
-     *         (max_pool, norms, attention, embedding, residual blocks, grouped convolutions, ...)
+     *         (max_pool, norms, attention, embedding, grouped convolutions, residual blocks whose
+     *         paths are correlated, ...)
      */
     public static InfiniteKernel kernel(Architecture arch) {
         if (isMlp(arch)) {
@@ -64,7 +66,7 @@ public final class InfiniteNetworks {
             if (!(spec instanceof LayerSpec.Dense) && !(spec instanceof LayerSpec.Elementwise)) {
                 throw new IllegalArgumentException("infinite-width kernel: layers[" + i + "] is a " + spec.type()
                         + " layer; this closed form covers MLPs only (dense layers and activations); "
-                        + "InfiniteNetworks.kernel(arch) also covers convolutional networks");
+                        + "InfiniteNetworks.kernel(arch) also covers convolutional and residual networks");
             }
             boolean expectDense = i % 2 == 0;
             if (spec instanceof LayerSpec.Dense d) {

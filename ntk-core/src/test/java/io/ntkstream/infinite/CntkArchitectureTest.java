@@ -212,7 +212,7 @@ class CntkArchitectureTest {
         assertRefused(parse("[4,4,4]", 1, 0, "{\"type\":\"conv2d\",\"out\":4,\"kernel\":3,\"groups\":2},"
                 + "{\"type\":\"relu\"}," + tail), "layers[0] (conv2d)", "\"groups\" = 2");
         assertRefused(parse("[4,4,4]", 1, 0, "{\"type\":\"residual\",\"layers\":[" + conv + ",{\"type\":\"relu\"}]},"
-                + tail), "layers[0] (residual)", "residual blocks are not implemented");
+                + tail), "layers[0] (residual)", "neither the branch");
         assertRefused(parse("[2,4,4]", 1, 0, conv + ",{\"type\":\"relu\"},{\"type\":\"flatten\"}"),
                 "output has 16 positions");
         assertRefused(Architecture.parse("{\"input_dim\":6,\"parametrization\":\"ntk\",\"layers\":["
