@@ -94,29 +94,75 @@ public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, dou
         return y;
     }
 
-    /**
-     * y[:, c] += alpha·(W ⋆ x[:, c]) for every column c of x: native im2col per chunk of samples,
-     * then per sample and group the output block (S x C_out/groups) += alpha·Pᵀ·W_gᵀ — one GEMM
-     * straight into y (see {@link Patches} for the layout).
-     */
     private void convolve(Matrix x, double alpha, Matrix y) {
-        int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
-        int k = geometry.patchSize();
-        int co = geometry.outChannelsPerGroup();
-        int positions = geometry.outPositions();
+        convolve(x, geometry.window(), weight, geometry.groups(), alpha, y);
+    }
+
+    /**
+     * y[:, c] += alpha·(w ⋆ x[:, c]) for every column c of x, w out/groups x (groups·patch): native
+     * im2col per chunk of samples, then per sample and group the output block (S x out/groups)
+     * += alpha·Pᵀ·w_gᵀ — one GEMM straight into y (see {@link Patches} for the layout).
+     */
+    private static void convolve(Matrix x, Patches.Window window, Matrix w, int groups, double alpha, Matrix y) {
+        int k = w.cols() / groups;
+        int co = w.rows();
+        int positions = window.outHeight() * window.outWidth();
+        int chunk = (int) Math.max(1, CHUNK_VALUES / ((long) k * groups * positions));
         for (int s0 = 0; s0 < x.cols(); s0 += chunk) {
             int s1 = Math.min(x.cols(), s0 + chunk);
-            try (Matrix cols = Patches.im2col(x.columns(s0, s1), geometry.window())) {
+            try (Matrix cols = Patches.im2col(x.columns(s0, s1), window)) {
                 for (int s = s0; s < s1; s++) {
                     Matrix patches = cols.columns(s - s0, s - s0 + 1);
                     Matrix out = y.columns(s, s + 1);
-                    for (int g = 0; g < geometry.groups(); g++) {
-                        Matrix.gemm(patches.block((long) g * k * positions, positions, k), false, groupWeight(g), true,
-                                alpha, 1.0, out.block((long) g * co * positions, positions, co));
+                    for (int g = 0; g < groups; g++) {
+                        Matrix.gemm(patches.block((long) g * k * positions, positions, k), false, w.columns(g * k, (g + 1) * k),
+                                true, alpha, 1.0, out.block((long) g * co * positions, positions, co));
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Whether ∂L/∂a is the convolution of the cotangents with the flipped, transposed kernel: stride
+     * 1, one group, padding at most the dilated kernel's reach (then the padding p' = d·(k−1) − p
+     * of that convolution gives back the input's size).
+     */
+    private boolean backwardIsAConvolution() {
+        ConvGeometry g = geometry;
+        return g.strideH() == 1 && g.strideW() == 1 && g.groups() == 1
+                && g.padH() <= g.dilationH() * (g.kernelH() - 1) && g.padW() <= g.dilationW() * (g.kernelW() - 1);
+    }
+
+    /** W' with W'[c, (o·kh + a)·kw + b] = W[o, c, kh−1−a, kw−1−b] (in x out·kh·kw), for one group. */
+    private Matrix flippedWeight() {
+        ConvGeometry g = geometry;
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        int out = g.outChannels();
+        int in = g.inChannels();
+        double[] w = weight.toColumnMajor(); // (o, (c·kh + a)·kw + b) at o + out·((c·kh + a)·kw + b)
+        double[] flipped = new double[w.length];
+        for (int o = 0; o < out; o++) {
+            for (int c = 0; c < in; c++) {
+                for (int a = 0; a < kh; a++) {
+                    for (int b = 0; b < kw; b++) {
+                        int from = o + out * ((c * kh + a) * kw + b);
+                        int to = c + in * ((o * kh + (kh - 1 - a)) * kw + (kw - 1 - b));
+                        flipped[to] = w[from];
+                    }
+                }
+            }
+        }
+        return Matrix.fromColumnMajor(weight.precision(), in, out * kh * kw, flipped);
+    }
+
+    /** The window of {@link #flippedWeight()} over cotangents (out x oh x ow) giving in x h x w. */
+    private Patches.Window transposedWindow() {
+        ConvGeometry g = geometry;
+        return new Patches.Window(g.outChannels(), g.outHeight(), g.outWidth(), g.kernelH(), g.kernelW(), 1, 1,
+                g.dilationH() * (g.kernelH() - 1) - g.padH(), g.dilationW() * (g.kernelW() - 1) - g.padW(),
+                g.dilationH(), g.dilationW(), g.height(), g.width());
     }
 
     /** The bias as a column of the output: b[channel] at every position. */
@@ -130,14 +176,21 @@ public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, dou
     }
 
     /**
-     * ∂L/∂a = s_w·Wᵀ ⋆ᵀ ∂L/∂z: per column and group the patch cotangents (S x k) = δ_g·W_g
-     * (δ_g the S x C_out/groups block of the column), then native col2im adds them back onto the
-     * positions they read.
+     * ∂L/∂a = s_w·Wᵀ ⋆ᵀ ∂L/∂z: at stride 1 the convolution of δ with the flipped kernel
+     * ({@link #backwardIsAConvolution}); otherwise per column and group the patch cotangents
+     * (S x k) = δ_g·W_g (δ_g the S x C_out/groups block of the column), then native col2im adds
+     * them back onto the positions they read.
      */
     @Override
     public Matrix backward(Matrix outputCotangent, Matrix input, int group) {
         int columns = outputCotangent.cols();
         Matrix result = Matrix.zeros(outputCotangent.precision(), inDim(), columns);
+        if (backwardIsAConvolution()) { // fewer, better-shaped GEMMs (inner dimension out·kh·kw) and no col2im
+            try (Matrix flipped = flippedWeight()) {
+                convolve(outputCotangent, transposedWindow(), flipped, 1, weightScale, result);
+            }
+            return result;
+        }
         int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
         int k = geometry.patchSize();
         int co = geometry.outChannelsPerGroup();
