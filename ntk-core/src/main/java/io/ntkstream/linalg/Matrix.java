@@ -7,6 +7,10 @@ import java.nio.FloatBuffer;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.DoubleUnaryOperator;
 import java.util.stream.IntStream;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -241,7 +245,35 @@ public final class Matrix implements AutoCloseable {
             throw new IllegalArgumentException("gemm precisions differ: " + a.precision + ", " + b.precision + ", "
                     + c.precision);
         }
-        Nd4j.gemm(a.array, b.array, c.array, transA, transB, alpha, beta);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            Nd4j.gemm(a.array, b.array, c.array, transA, transB, alpha, beta);
+            return;
+        }
+        // straight to BLAS: ND4J's gemm is an op execution costing tens of µs per call, which the
+        // many per-sample products of a convolution would pay thousands of times
+        int ta = transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+        int tb = transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+        int lda = Math.max(1, a.rows);
+        int ldb = Math.max(1, b.rows);
+        int ldc = Math.max(1, c.rows);
+        if (c.precision == Precision.FLOAT32) {
+            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasColMajor, ta, tb, m, n, k, (float) alpha,
+                    (FloatPointer) a.pointer(), lda, (FloatPointer) b.pointer(), ldb, (float) beta,
+                    (FloatPointer) c.pointer(), ldc);
+        } else {
+            openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasColMajor, ta, tb, m, n, k, alpha,
+                    (DoublePointer) a.pointer(), lda, (DoublePointer) b.pointer(), ldb, beta,
+                    (DoublePointer) c.pointer(), ldc);
+        }
+    }
+
+    /** A native pointer to element (0, 0): the direct buffer every read and write of this matrix goes through. */
+    private Pointer pointer() {
+        return precision == Precision.FLOAT32 ? new FloatPointer(floats).position(offset)
+                : new DoublePointer(doubles).position(offset);
     }
 
     /** this += v elementwise. */
