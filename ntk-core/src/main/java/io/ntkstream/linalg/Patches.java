@@ -25,15 +25,25 @@ public final class Patches {
             return channels * height * width;
         }
 
-        int patchRows() {
+        public int patchRows() {
             return channels * kernelH * kernelW * outHeight * outWidth;
         }
     }
 
     /** The patches of every column of x (in x n, in = C·H·W): a new (C·kh·kw·S) x n matrix. */
     public static Matrix im2col(Matrix x, Window w) {
-        requireSamples(x, w.inSize(), "im2col input");
         Matrix cols = Matrix.uninitialized(x.precision(), w.patchRows(), x.cols());
+        im2col(x, w, cols);
+        return cols;
+    }
+
+    /** {@link #im2col(Matrix, Window)} into {@code cols} ((C·kh·kw·S) x n, e.g. a reused buffer's first n columns). */
+    public static void im2col(Matrix x, Window w, Matrix cols) {
+        requireSamples(x, w.inSize(), "im2col input");
+        requireSamples(cols, w.patchRows(), "im2col target");
+        if (cols.cols() != x.cols()) {
+            throw new IllegalArgumentException("im2col: " + cols.cols() + " columns of patches for " + x.cols() + " samples");
+        }
         INDArray out = tensor(cols, x.cols(), w.channels(), w.kernelH(), w.kernelW(), w.outHeight(), w.outWidth());
         Nd4j.exec(DynamicCustomOp.builder("im2col")
                 .addInputs(tensor(x, x.cols(), w.channels(), w.height(), w.width()))
@@ -42,7 +52,6 @@ public final class Patches {
                         w.dilationH(), w.dilationW(), 0)
                 .addFloatingPointArguments(0.0)
                 .build());
-        return cols;
     }
 
     /**

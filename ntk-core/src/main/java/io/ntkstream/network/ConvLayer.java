@@ -107,10 +107,12 @@ public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, dou
         int k = w.cols() / groups;
         int co = w.rows();
         int positions = window.outHeight() * window.outWidth();
-        int chunk = (int) Math.max(1, CHUNK_VALUES / ((long) k * groups * positions));
-        for (int s0 = 0; s0 < x.cols(); s0 += chunk) {
-            int s1 = Math.min(x.cols(), s0 + chunk);
-            try (Matrix cols = Patches.im2col(x.columns(s0, s1), window)) {
+        int chunk = (int) Math.min(x.cols(), Math.max(1, CHUNK_VALUES / ((long) k * groups * positions)));
+        try (Matrix buffer = Matrix.zeros(x.precision(), window.patchRows(), chunk)) { // reused: fresh pages are slow
+            for (int s0 = 0; s0 < x.cols(); s0 += chunk) {
+                int s1 = Math.min(x.cols(), s0 + chunk);
+                Matrix cols = buffer.columns(0, s1 - s0);
+                Patches.im2col(x.columns(s0, s1), window, cols);
                 for (int s = s0; s < s1; s++) {
                     Matrix patches = cols.columns(s - s0, s - s0 + 1);
                     Matrix out = y.columns(s, s + 1);
