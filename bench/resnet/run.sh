@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The ResNet-style kernel benchmark of docs/benchmarks.md: a 3-stage residual CNN (16-32-64 channels,
 # 77,706 parameters) on random 3x32x32 inputs, trace mode, float32, each method in its own process,
-# ntkstream's methods and PyTorch's (bench/pytorch) on the same checkpoint and inputs; then how far
+# ntkstream's methods and PyTorch's (bench/pytorch) on the same checkpoint and inputs, each timed as the
+# best of its runs after a warm-up (`bench kernel --repeats 2`, torch_ntk_bench.py --repeats 1); then how far
 # each kernel is from the first one (max |A - B| / max |B|).
 #   bench/resnet/run.sh [N] [methods...]
 #   methods: structured jacobian ntvp (ntkstream), torch-jacobian torch-ntvp torch-ntvp-batched
@@ -35,6 +36,10 @@ for m in ${methods[@]}; do
           --params "$work/resnet.safetensors" --x "$work/x.npy" --mode trace --dtype float32 \
           --method "${m#torch-}" --threads "$threads" --repeats 1 --save "$work/k-$m.npy" ;;
     *)
+      # timing as PyTorch's: the best of timed runs after a warm-up in one process
+      "$root/bin/ntkstream" bench kernel --arch "$here/resnet.arch.json" --params "$work/resnet.safetensors" \
+          --x1 "$work/x.npy" --mode trace --dtype float32 --method "$m" --threads "$threads" --repeats 2
+      # the kernel itself, for the agreement check (one cold run; prints its seconds too)
       "$root/bin/ntkstream" kernel --arch "$here/resnet.arch.json" --params "$work/resnet.safetensors" \
           --x1 "$work/x.npy" --mode trace --dtype float32 --method "$m" --threads "$threads" \
           --out "$work/k-$m.npy" --quiet ;;

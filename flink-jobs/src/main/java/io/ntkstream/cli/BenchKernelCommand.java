@@ -14,36 +14,53 @@ import io.ntkstream.ntk.EmpiricalNtk;
 import io.ntkstream.ntk.NtkMethod;
 import io.ntkstream.ntk.NtkMode;
 import io.ntkstream.ntk.NtkPlan;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 @Command(name = "kernel", mixinStandardHelpOptions = true,
         description = {
-            "Times the empirical NTK of a random relu MLP (NTK parametrization) on random inputs, x2 = x1.",
+            "Times the empirical NTK of a random relu MLP (NTK parametrization) on random inputs, x2 = x1 "
+                + "(--in, --width, --depth, --out, --n), or of your own network and inputs (--arch, --params, --x1).",
             "",
             "Prints one JSON object per method: best seconds of --repeats runs after a warm-up, GFLOP/s by "
                 + "that method's FLOP count, peak resident memory, and which method auto picks."})
 final class BenchKernelCommand implements Callable<Integer> {
 
-    @Option(names = "--in", required = true, description = "Input dimension D.")
-    int in;
+    @Option(names = "--in", description = "MLP: input dimension D.")
+    Integer in;
 
-    @Option(names = "--width", required = true, description = "Hidden width W.")
-    int width;
+    @Option(names = "--width", description = "MLP: hidden width W.")
+    Integer width;
 
-    @Option(names = "--depth", required = true, description = "Number of hidden layers L.")
-    int depth;
+    @Option(names = "--depth", description = "MLP: number of hidden layers L.")
+    Integer depth;
 
-    @Option(names = "--out", required = true, description = "Outputs O.")
-    int out;
+    @Option(names = "--out", description = "MLP: outputs O.")
+    Integer out;
 
-    @Option(names = "--n", required = true, description = "Samples N (kernel N x N).")
-    int n;
+    @Option(names = "--n", description = "Samples N (kernel N x N); with --x1 the first N of its samples (default: all).")
+    Integer n;
+
+    @Option(names = "--arch", description = "Your network: architecture JSON (with --params and --x1).")
+    Path arch;
+
+    @Option(names = "--params", description = "Your network's checkpoint: .safetensors or .npz.")
+    Path params;
+
+    @Option(names = "--x1", description = "Your inputs: .npy of N samples of the architecture's input shape.")
+    Path x1;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--mode", defaultValue = "trace", description = "full | trace | diagonal | pseudo (default: ${DEFAULT-VALUE}).")
     String mode;
@@ -69,15 +86,39 @@ final class BenchKernelCommand implements Callable<Integer> {
         threads.apply();
         Precision precision = Precision.parse(dtype);
         NtkMode ntkMode = NtkMode.parse(mode);
-        Architecture arch = Architecture.mlp(in, width, depth, out, Activation.RELU, Parametrization.NTK, 1.0, 0.1);
-        Network network = Networks.random(arch, 0, precision);
-        SplittableRandom random = new SplittableRandom(1);
-        double[] values = new double[in * n];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = random.nextDouble() * 2 - 1;
+        Network network;
+        Matrix x;
+        String shape;
+        if (arch != null || params != null || x1 != null) {
+            if (arch == null || params == null || x1 == null || in != null || width != null || depth != null || out != null) {
+                throw new ParameterException(spec.commandLine(),
+                        "your own network needs all of --arch, --params and --x1, and none of --in, --width, --depth, --out");
+            }
+            network = Inputs.network(arch, params, precision);
+            Matrix all = Inputs.samples(x1, network.inputDim(), precision, "--x1");
+            if (n != null && (n < 1 || n > all.cols())) {
+                throw new ParameterException(spec.commandLine(), "--n: expected 1 .. " + all.cols()
+                        + " (the samples in --x1), got " + n);
+            }
+            x = n == null ? all : all.columns(0, n).copy();
+            shape = network.architecture().shapeString();
+        } else {
+            if (in == null || width == null || depth == null || out == null || n == null) {
+                throw new ParameterException(spec.commandLine(),
+                        "the random MLP needs --in, --width, --depth, --out and --n (or give --arch, --params and --x1)");
+            }
+            Architecture mlp = Architecture.mlp(in, width, depth, out, Activation.RELU, Parametrization.NTK, 1.0, 0.1);
+            network = Networks.random(mlp, 0, precision);
+            SplittableRandom random = new SplittableRandom(1);
+            double[] values = new double[in * n];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = random.nextDouble() * 2 - 1;
+            }
+            x = Matrix.fromColumnMajor(precision, in, n, values);
+            shape = mlp.shapeString();
         }
-        Matrix x = Matrix.fromColumnMajor(precision, in, n, values);
-        NtkMethod auto = new EmpiricalNtk(network, ntkMode, NtkMethod.AUTO, memoryMib << 20).plan(n, n, true).method();
+        int samples = x.cols();
+        NtkMethod auto = new EmpiricalNtk(network, ntkMode, NtkMethod.AUTO, memoryMib << 20).plan(samples, samples, true).method();
 
         List<NtkMethod> selected = new ArrayList<>();
         for (String m : methods) {
@@ -90,7 +131,7 @@ final class BenchKernelCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         for (NtkMethod method : selected) {
             EmpiricalNtk ntk = new EmpiricalNtk(network, ntkMode, method, memoryMib << 20);
-            NtkPlan plan = ntk.plan(n, n, true);
+            NtkPlan plan = ntk.plan(samples, samples, true);
             ntk.compute(x);
             List<Double> times = new ArrayList<>();
             for (int r = 0; r < repeats; r++) {
@@ -104,8 +145,9 @@ final class BenchKernelCommand implements Callable<Integer> {
             o.put("method", plan.method().cliName());
             o.put("mode", ntkMode.name().toLowerCase());
             o.put("dtype", dtype);
-            o.put("shape", arch.shapeString());
-            o.put("n", n);
+            o.put("shape", shape);
+            o.put("params", network.paramCount());
+            o.put("n", samples);
             o.put("seconds", best);
             o.putPOJO("all_seconds", times);
             o.put("gflops", plan.estimatedFlops() / best / 1e9);
