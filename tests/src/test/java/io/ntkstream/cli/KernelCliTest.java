@@ -221,6 +221,40 @@ class KernelCliTest {
         assertThat(r.err()).contains("--x1").contains("expected 50 features per sample").contains("[4, 2, 5, 6]");
     }
 
+    /** bench kernel on the user's own network and inputs: one JSON line per method, the first --n samples. */
+    @Test
+    void benchKernelTimesYourOwnNetwork() throws IOException {
+        Path arch = tmp.resolve("bench-cnn.arch.json");
+        Files.writeString(arch, "{\"input_shape\": [2, 5, 5], \"parametrization\": \"ntk\", \"layers\": ["
+                + "{\"type\": \"conv2d\", \"out\": 3, \"kernel\": 3, \"padding\": 1}, {\"type\": \"relu\"},"
+                + "{\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 2}]}");
+        Path params = tmp.resolve("bench-cnn.safetensors");
+        assertThat(run("init", "--arch", arch.toString(), "--seed", "5", "--out", params.toString()).code()).isZero();
+        Path x = tmp.resolve("bench-x.npy");
+        Npy.write(x, new int[] {6, 2, 5, 5}, new java.util.Random(3).doubles(6 * 50, -1, 1).toArray(),
+                io.ntkstream.data.DType.FLOAT32);
+        Result r = run("bench", "kernel", "--arch", arch.toString(), "--params", params.toString(), "--x1", x.toString(),
+                "--n", "4", "--method", "structured,jacobian", "--repeats", "1", "--threads", "1");
+        assertThat(r.code()).as("stderr: %s", r.err()).isZero();
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines).hasSize(2);
+        for (String line : lines) {
+            com.fasterxml.jackson.databind.JsonNode o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+            assertThat(o.get("n").asInt()).isEqualTo(4);
+            assertThat(o.get("params").asInt()).isEqualTo(3 * 2 * 9 + 3 + 2 * 75 + 2);
+            assertThat(o.get("seconds").asDouble()).isPositive();
+            assertThat(o.get("shape").asText()).contains("conv2d:3");
+        }
+        Result mixed = run("bench", "kernel", "--arch", arch.toString(), "--params", params.toString(), "--x1", x.toString(),
+                "--width", "8");
+        assertThat(mixed.code()).isEqualTo(2);
+        assertThat(mixed.err()).contains("--arch, --params and --x1").contains("none of --in, --width");
+        Result tooMany = run("bench", "kernel", "--arch", arch.toString(), "--params", params.toString(), "--x1", x.toString(),
+                "--n", "7");
+        assertThat(tooMany.code()).isEqualTo(2);
+        assertThat(tooMany.err()).contains("--n: expected 1 .. 6").contains("got 7");
+    }
+
     // ---------------------------------------------------------------- infinite
 
     @Test
