@@ -138,66 +138,6 @@ public record ConvGeometry(TensorShape inShape, int inChannels, int height, int 
         }
     }
 
-    /** The adjoint of {@link #patches}: adds patch cotangents back onto the input positions they came from. */
-    public void addPatches(double[] patches, double[] target, int s0, int s1, int group, int[] src) {
-        int k = patchSize();
-        int kk = kernelH * kernelW;
-        int positions = outPositions();
-        int cin = inChannelsPerGroup();
-        int hw = inPositions();
-        perSample(s0, s1, (long) k * positions, s -> {
-            int base = s * inSize() + group * cin * hw;
-            for (int q = 0; q < positions; q++) {
-                int col = ((s - s0) * positions + q) * k;
-                for (int c = 0; c < cin; c++) {
-                    int channel = base + c * hw;
-                    for (int j = 0; j < kk; j++) {
-                        int at = src[q * kk + j];
-                        if (at >= 0) {
-                            target[channel + at] += patches[col + c * kk + j];
-                        }
-                    }
-                }
-            }
-        });
-    }
-
-    /**
-     * Channel rows of group {@code group} of columns [s0, s1) of a batch of outputs (one sample of
-     * {@link #outSize()} per column, channel-major), as a column-major
-     * outChannelsPerGroup x ((s1 − s0)·outPositions) array, column n·outPositions + q.
-     */
-    public double[] gatherOutputs(double[] y, int s0, int s1, int group) {
-        int co = outChannelsPerGroup();
-        int positions = outPositions();
-        double[] out = new double[co * (s1 - s0) * positions];
-        perSample(s0, s1, (long) co * positions, s -> {
-            for (int c = 0; c < co; c++) {
-                int from = s * outSize() + (group * co + c) * positions;
-                int to = (s - s0) * positions * co + c;
-                for (int q = 0; q < positions; q++) {
-                    out[to + q * co] = y[from + q];
-                }
-            }
-        });
-        return out;
-    }
-
-    /** The inverse of {@link #gatherOutputs}, adding {@code alpha}·values into output columns starting at {@code c0}. */
-    public void scatterOutputs(double[] values, double alpha, double[] y, int c0, int s0, int s1, int group) {
-        int co = outChannelsPerGroup();
-        int positions = outPositions();
-        perSample(s0, s1, (long) co * positions, s -> {
-            for (int c = 0; c < co; c++) {
-                int to = (c0 + s - s0) * outSize() + (group * co + c) * positions;
-                int from = (s - s0) * positions * co + c;
-                for (int q = 0; q < positions; q++) {
-                    y[to + q] += alpha * values[from + q * co];
-                }
-            }
-        });
-    }
-
     /** This window for native im2col/col2im ({@link Patches}). */
     public Patches.Window window() {
         return new Patches.Window(inChannels, height, width, kernelH, kernelW, strideH, strideW, padH, padW,

@@ -299,39 +299,42 @@ public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, dou
         }
     }
 
-    /** Σ over cotangent columns: ∂/∂W_g = s_w·δ_g·patchesᵀ as one GEMM per chunk of samples. */
+    /**
+     * Σ over cotangent columns (one per sample): ∂/∂W_g = s_w·Σ_s δ_s,gᵀ·P_sᵀ, one accumulating GEMM
+     * per sample and group on native im2col patches, and ∂/∂b = s_b·Σ_s δ_sᵀ·1.
+     */
     @Override
     public void parameterVjp(Matrix input, Matrix cotangent, Matrix target) {
         int n = input.cols();
-        double[] x = input.toColumnMajor();
-        double[] d = cotangent.toColumnMajor();
-        int[] src = geometry.sourceIndex();
-        int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
         int k = geometry.patchSize();
         int co = geometry.outChannelsPerGroup();
         int positions = geometry.outPositions();
-        for (int g = 0; g < geometry.groups(); g++) {
-            Matrix gradW = target.block(paramOffset + (long) g * co * k, co, k);
+        int chunk = Math.min(n, geometry.samplesPerChunk(CHUNK_VALUES));
+        try (Matrix buffer = Matrix.zeros(input.precision(), geometry.window().patchRows(), chunk)) {
             for (int s0 = 0; s0 < n; s0 += chunk) {
                 int s1 = Math.min(n, s0 + chunk);
-                try (Matrix p = Matrix.fromColumnMajor(target.precision(), k, (s1 - s0) * positions,
-                        geometry.patches(x, s0, s1, g, src));
-                     Matrix dz = Matrix.fromColumnMajor(target.precision(), co, (s1 - s0) * positions,
-                             geometry.gatherOutputs(d, s0, s1, g))) {
-                    Matrix.gemm(dz, false, p, true, weightScale, s0 == 0 ? 0.0 : 1.0, gradW);
+                Matrix cols = buffer.columns(0, s1 - s0);
+                Patches.im2col(input.columns(s0, s1), geometry.window(), cols);
+                for (int s = s0; s < s1; s++) {
+                    Matrix delta = cotangent.columns(s, s + 1);
+                    Matrix patches = cols.columns(s - s0, s - s0 + 1);
+                    for (int g = 0; g < geometry.groups(); g++) {
+                        Matrix.gemm(delta.block((long) g * co * positions, positions, co), true,
+                                patches.block((long) g * k * positions, positions, k), false, weightScale, s == 0 ? 0.0 : 1.0,
+                                target.block(paramOffset + (long) g * co * k, co, k));
+                    }
                 }
             }
         }
         if (hasBias()) {
-            for (int ch = 0; ch < geometry.outChannels(); ch++) {
-                double s = 0;
-                for (int c = 0; c < n; c++) {
-                    int base = c * outDim() + ch * positions;
-                    for (int q = 0; q < positions; q++) {
-                        s += d[base + q];
-                    }
-                }
-                target.setLinear(paramOffset + (long) weightCount() + ch, biasScale * s);
+            int channels = geometry.outChannels();
+            try (Matrix ones = Matrix.zeros(cotangent.precision(), Math.max(positions, n), 1);
+                 Matrix perSample = Matrix.zeros(cotangent.precision(), channels * n, 1)) {
+                ones.addConstant(1.0);
+                Matrix.gemm(cotangent.reshape(positions, channels * n), true, ones.block(0, positions, 1), false, 1.0, 0.0,
+                        perSample);
+                Matrix.gemm(perSample.reshape(channels, n), false, ones.block(0, n, 1), false, biasScale, 0.0,
+                        target.block(paramOffset + (long) weightCount(), channels, 1));
             }
         }
     }
