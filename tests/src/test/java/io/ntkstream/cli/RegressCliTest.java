@@ -96,6 +96,11 @@ class RegressCliTest {
 
     /** The library's predictions, learned one sample at a time. */
     List<Prediction> library(NtkMode mode, RegressorSettings settings) {
+        return library(arch, params, xs, tests, mode, settings);
+    }
+
+    List<Prediction> library(Path arch, Path params, double[][] xs, double[][] tests, NtkMode mode,
+                             RegressorSettings settings) {
         Network net = Networks.fromTensors(Architecture.read(arch), CheckpointFiles.read(params), Precision.FLOAT64);
         try (NtkRegressor learner = new NtkRegressor(new EmpiricalNtkKernel(net, mode), settings)) {
             for (int i = 0; i < N; i++) {
@@ -138,6 +143,42 @@ class RegressCliTest {
                 assertThat(var.get(i)).as("σ²[%d]", i).isCloseTo(expected.get(i).variance(), Offset.offset(TOL));
             }
         }
+    }
+
+    /** A CNN with a residual block from safetensors, samples as N x C x H x W .npy files. */
+    @Test
+    void convolutionalNetworkWithAResidualBlockTakesNchwSamples() throws IOException {
+        Path cnn = tmp.resolve("cnn.arch.json");
+        java.nio.file.Files.writeString(cnn, "{\"input_shape\": [2, 4, 4], \"parametrization\": \"ntk\", \"layers\": ["
+                + "{\"type\": \"conv2d\", \"out\": 3, \"kernel\": 3, \"padding\": 1}, {\"type\": \"relu\"},"
+                + "{\"type\": \"residual\", \"layers\": [{\"type\": \"conv2d\", \"out\": 3, \"kernel\": 3, \"padding\": 1},"
+                + " {\"type\": \"relu\"}, {\"type\": \"conv2d\", \"out\": 3, \"kernel\": 3, \"padding\": 1}]},"
+                + "{\"type\": \"relu\"}, {\"type\": \"global_avg_pool\"}, {\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 2}]}");
+        Path cnnParams = tmp.resolve("cnn.safetensors");
+        assertThat(run("init", "--arch", cnn.toString(), "--seed", "8", "--out", cnnParams.toString()).code()).isZero();
+        SplittableRandom r = new SplittableRandom(5);
+        double[][] images = new double[N][32];
+        double[][] testImages = new double[M][32];
+        for (double[][] set : new double[][][] {images, testImages}) {
+            for (double[] image : set) {
+                for (int i = 0; i < image.length; i++) {
+                    image[i] = 2 * r.nextDouble() - 1;
+                }
+            }
+        }
+        Path x = tmp.resolve("images.npy");
+        Path t = tmp.resolve("test-images.npy");
+        Npy.write(x, new int[] {N, 2, 4, 4}, java.util.Arrays.stream(images).flatMapToDouble(java.util.Arrays::stream).toArray(),
+                DType.FLOAT64);
+        Npy.write(t, new int[] {M, 2, 4, 4}, java.util.Arrays.stream(testImages).flatMapToDouble(java.util.Arrays::stream).toArray(),
+                DType.FLOAT64);
+        Path mu = tmp.resolve("cnn-mu.npy");
+        Path var = tmp.resolve("cnn-var.npy");
+        ok(List.of("regress", "--arch", cnn.toString(), "--params", cnnParams.toString(), "--train-x", x.toString(),
+                "--train-y", trainY.toString(), "--test-x", t.toString(), "--dtype", "float64", "--ridge", "0.01",
+                "--out", mu.toString(), "--variance", var.toString()));
+        assertMatches(Npy.read(mu), Npy.read(var), library(cnn, cnnParams, images, testImages, NtkMode.PSEUDO,
+                RegressorSettings.defaults().withRidge(0.01)));
     }
 
     @Test
