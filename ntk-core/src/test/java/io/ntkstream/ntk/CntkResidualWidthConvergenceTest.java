@@ -1,18 +1,7 @@
 package io.ntkstream.ntk;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.ntkstream.infinite.InfiniteConvNet;
-import io.ntkstream.infinite.InfiniteKernel;
-import io.ntkstream.infinite.InfiniteKernelKind;
-import io.ntkstream.infinite.InfiniteNetworks;
-import io.ntkstream.linalg.Matrix;
-import io.ntkstream.linalg.Precision;
-import io.ntkstream.network.Architecture;
-import io.ntkstream.network.Networks;
-import io.ntkstream.network.TestNetworks;
-import java.util.Locale;
-import org.assertj.core.api.SoftAssertions;
+import io.ntkstream.ntk.WidthConvergence.ConvFamily;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,74 +33,26 @@ import org.junit.jupiter.api.Test;
  */
 class CntkResidualWidthConvergenceTest {
     private static final int[] CHANNELS = {16, 64, 256};
-    private static final int SAMPLES = 6;
     private static final int SEEDS = Integer.getInteger("cntk.seeds", 24);
-
-    private record Case(String name, String layers, double maxError256) {
-    }
 
     private static final String CONV = "{\"type\":\"conv2d\",\"out\":%1$d,\"kernel\":3,\"padding\":1}";
 
-    private static final Case[] ARCHS = {
-        new Case("pre-activation identity block", CONV + ",{\"type\":\"residual\",\"layers\":[{\"type\":\"relu\"},"
+    private static final ConvFamily[] FAMILIES = {
+        new ConvFamily("pre-activation identity block", CONV + ",{\"type\":\"residual\",\"layers\":[{\"type\":\"relu\"},"
                 + CONV + ",{\"type\":\"relu\"}," + CONV + "]},{\"type\":\"relu\"},"
                 + "{\"type\":\"global_avg_pool\"},{\"type\":\"flatten\"},{\"type\":\"dense\",\"out\":1}", 0.105),
-        new Case("projection block, scale 2", CONV + ",{\"type\":\"relu\"},{\"type\":\"residual\",\"scale\":2,"
+        new ConvFamily("projection block, scale 2", CONV + ",{\"type\":\"relu\"},{\"type\":\"residual\",\"scale\":2,"
                 + "\"layers\":[{\"type\":\"conv2d\",\"out\":%1$d,\"kernel\":3,\"stride\":2,\"padding\":1},"
                 + "{\"type\":\"relu\"}," + CONV + "],"
                 + "\"shortcut\":[{\"type\":\"conv2d\",\"out\":%1$d,\"kernel\":1,\"stride\":2}]},{\"type\":\"erf\"},"
                 + "{\"type\":\"global_avg_pool\"},{\"type\":\"flatten\"},{\"type\":\"dense\",\"out\":1}", 0.085),
-        new Case("post-activation identity block", CONV + ",{\"type\":\"relu\"},{\"type\":\"residual\",\"layers\":["
+        new ConvFamily("post-activation identity block", CONV + ",{\"type\":\"relu\"},{\"type\":\"residual\",\"layers\":["
                 + CONV + ",{\"type\":\"relu\"}," + CONV + "]},{\"type\":\"avg_pool\",\"kernel\":2},"
                 + "{\"type\":\"flatten\"},{\"type\":\"dense\",\"out\":1}", 0.10),
     };
 
-    private static Architecture arch(Case c, int channels) {
-        return Architecture.parse("{\"input_shape\":[2,6,6],\"parametrization\":\"ntk\",\"sigma_w\":1.4,"
-                + "\"sigma_b\":0.2,\"layers\":[" + String.format(Locale.ROOT, c.layers(), channels) + "]}");
-    }
-
     @Test
     void empiricalResidualConvNtkApproachesTheClosedFormAsChannelsGrow() {
-        Matrix x = TestNetworks.inputs(72, SAMPLES, 42, Precision.FLOAT64);
-        double[][] rows = new double[SAMPLES][72];
-        for (int n = 0; n < SAMPLES; n++) {
-            for (int d = 0; d < 72; d++) {
-                rows[n][d] = x.get(d, n);
-            }
-        }
-        double[][] meanError = new double[ARCHS.length][CHANNELS.length];
-        double[][] meanSquare = new double[ARCHS.length][CHANNELS.length];
-        for (int c = 0; c < ARCHS.length; c++) {
-            InfiniteKernel limitKernel = InfiniteNetworks.kernel(arch(ARCHS[c], 1));
-            assertThat(limitKernel).isInstanceOf(InfiniteConvNet.class);
-            double[][] limit = limitKernel.compute(rows, null, InfiniteKernelKind.NTK);
-            for (int w = 0; w < CHANNELS.length; w++) {
-                Architecture a = arch(ARCHS[c], CHANNELS[w]);
-                long t0 = System.nanoTime();
-                for (int s = 0; s < SEEDS; s++) {
-                    KernelBlock k = new EmpiricalNtk(Networks.random(a, 7000L * CHANNELS[w] + s, Precision.FLOAT64),
-                            NtkMode.TRACE, NtkMethod.STRUCTURED).compute(x);
-                    double err = WidthConvergence.relativeFrobeniusError(k, limit);
-                    meanError[c][w] += err / SEEDS;
-                    meanSquare[c][w] += err * err / SEEDS;
-                }
-                System.out.printf(Locale.ROOT, "  %s C=%d: %.2f s%n", ARCHS[c].name(), CHANNELS[w],
-                        (System.nanoTime() - t0) / 1e9);
-            }
-        }
-        SoftAssertions softly = new SoftAssertions();
-        for (int c = 0; c < ARCHS.length; c++) {
-            double[] e = meanError[c];
-            String name = ARCHS[c].name();
-            System.out.printf(Locale.ROOT, "residual cntk convergence %s: mean relative error %.4f (16) %.4f (64) "
-                    + "%.4f (256), ratio 16/256 %.2f (%d seeds)%n", name, e[0], e[1], e[2], e[0] / e[2], SEEDS);
-            for (int w = 0; w < CHANNELS.length; w++) {
-                System.out.printf(Locale.ROOT, "  C=%d: one network's error sd %.4f%n", CHANNELS[w],
-                        Math.sqrt(Math.max(0, meanSquare[c][w] - e[w] * e[w])));
-            }
-            WidthConvergence.assertFallsLikeOneOverSqrtWidth(softly, name, e, CHANNELS, "channels", ARCHS[c].maxError256());
-        }
-        softly.assertAll();
+        WidthConvergence.assertConvFamiliesConverge("residual cntk convergence", FAMILIES, CHANNELS, SEEDS, 7000L);
     }
 }
