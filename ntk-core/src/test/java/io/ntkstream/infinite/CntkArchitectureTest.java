@@ -19,7 +19,8 @@ class CntkArchitectureTest {
                 + ",\"sigma_b\":" + sb + ",\"layers\":[" + layers + "]}");
     }
 
-    private static double[][] random(int n, int d, long seed) {
+    /** n x d uniform in [−2, 2). */
+    static double[][] random(int n, int d, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         double[][] x = new double[n][d];
         for (double[] row : x) {
@@ -30,7 +31,7 @@ class CntkArchitectureTest {
         return x;
     }
 
-    private static void assertAllClose(String what, double[][] got, double[][] want, double rel) {
+    static void assertAllClose(String what, double[][] got, double[][] want, double rel) {
         assertThat(got.length).as(what + " rows").isEqualTo(want.length);
         for (int i = 0; i < want.length; i++) {
             assertThat(got[i].length).as(what + " cols").isEqualTo(want[i].length);

@@ -1,11 +1,12 @@
 package io.ntkstream.infinite;
 
+import static io.ntkstream.infinite.CntkArchitectureTest.assertAllClose;
+import static io.ntkstream.infinite.CntkArchitectureTest.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ntkstream.network.Architecture;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
@@ -41,27 +42,6 @@ class CntkResidualTest {
 
     private static String seq(String... layers) {
         return String.join(",", java.util.Arrays.stream(layers).filter(l -> !l.isEmpty()).toList());
-    }
-
-    private static double[][] random(int n, int d, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        double[][] x = new double[n][d];
-        for (double[] row : x) {
-            for (int t = 0; t < d; t++) {
-                row[t] = r.nextDouble(-2, 2);
-            }
-        }
-        return x;
-    }
-
-    private static void assertAllClose(String what, double[][] got, double[][] want, double rel) {
-        assertThat(got.length).as(what + " rows").isEqualTo(want.length);
-        for (int i = 0; i < want.length; i++) {
-            for (int j = 0; j < want[i].length; j++) {
-                assertThat(got[i][j]).as("%s[%d][%d]", what, i, j)
-                        .isCloseTo(want[i][j], Offset.offset(rel * Math.abs(want[i][j]) + 1e-13));
-            }
-        }
     }
 
     /**
