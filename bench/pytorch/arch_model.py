@@ -40,12 +40,14 @@ def read_safetensors(path):
 
 
 def write_safetensors(path, tensors):
-    """Writes {name: numpy array} (float64/float32) as safetensors, names sorted, 8-byte aligned header."""
-    codes = {np.dtype(np.float64): "F64", np.dtype(np.float32): "F32"}
+    """Writes {name: numpy array} (float64, float32, int64, int32) as safetensors, names sorted, C order;
+    a 0-d tensor (PyTorch's num_batches_tracked) keeps shape []."""
+    codes = {np.dtype(np.float64): "F64", np.dtype(np.float32): "F32", np.dtype(np.int64): "I64",
+             np.dtype(np.int32): "I32"}
     header, offset, chunks = {"__metadata__": {"format": "pt"}}, 0, []
     for name in sorted(tensors):
-        a = np.ascontiguousarray(tensors[name])
-        b = a.tobytes()
+        a = np.asarray(tensors[name])
+        b = a.tobytes(order="C")
         header[name] = {"dtype": codes[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
         chunks.append(b)
         offset += len(b)

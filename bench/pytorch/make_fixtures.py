@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from arch_model import read_safetensors  # noqa: E402  (numpy-only reader, used to verify what we wrote)
+from arch_model import read_safetensors, write_safetensors  # noqa: E402  (numpy only; the reader checks what we wrote)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "ntk-core", "src", "test", "resources", "fixtures")
@@ -163,25 +163,6 @@ def randomize_norms(model, gen):
                 m.running_var.copy_(0.5 + torch.rand(m.running_var.shape, generator=gen, dtype=torch.float64))
                 m.num_batches_tracked.fill_(100)
     model.eval()
-
-
-def write_safetensors(path, tensors):
-    """{name: numpy array} (float64, or int64 for num_batches_tracked) as safetensors, names sorted."""
-    codes = {np.dtype(np.float64): "F64", np.dtype(np.int64): "I64"}
-    header, offset, chunks = {"__metadata__": {"format": "pt"}}, 0, []
-    for name in sorted(tensors):
-        a = np.asarray(tensors[name])
-        b = a.tobytes(order="C")  # C order; a 0-d tensor (num_batches_tracked) keeps shape []
-        header[name] = {"dtype": codes[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
-        chunks.append(b)
-        offset += len(b)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(len(h).to_bytes(8, "little"))
-        f.write(h)
-        for b in chunks:
-            f.write(b)
 
 
 def arch_json(arch):
