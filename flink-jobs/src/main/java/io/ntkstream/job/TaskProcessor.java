@@ -94,8 +94,8 @@ final class TaskProcessor {
         Runs runs = new Runs(header, model, kernel, out);
         for (TaskEvent e : events) {
             if (e.x != null && e.x.length != kernel.inputDim()) {
-                out.deadLetter(e.deadLetter("field \"x\": expected input_dim = " + kernel.inputDim()
-                        + " values for model version " + model.version + ", got " + e.x.length));
+                out.deadLetter(e.deadLetter("field \"x\": expected " + kernel.inputDescription()
+                        + " for model version " + model.version + ", got " + e.x.length));
                 continue;
             }
             switch (e.kind) {

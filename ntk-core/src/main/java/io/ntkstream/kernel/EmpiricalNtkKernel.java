@@ -68,6 +68,11 @@ public final class EmpiricalNtkKernel implements FeatureKernel {
     }
 
     @Override
+    public String inputDescription() {
+        return network.architecture().inputDescription();
+    }
+
+    @Override
     public int outputs() {
         return network.outputDim();
     }

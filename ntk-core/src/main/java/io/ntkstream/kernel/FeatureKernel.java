@@ -14,6 +14,11 @@ public interface FeatureKernel {
     /** Features per input sample (rows of x). */
     int inputDim();
 
+    /** What an input must be, for messages: "input_dim = 4 values", or with the sample shape a network reads. */
+    default String inputDescription() {
+        return "input_dim = " + inputDim() + " values";
+    }
+
     /** Outputs O per sample (targets have O values). */
     int outputs();
 

@@ -77,6 +77,15 @@ public record Architecture(int inputDim, Parametrization parametrization, double
         this(inputDim, parametrization, sigmaW, sigmaB, layers, null);
     }
 
+    /**
+     * What one input sample is, for messages: "input_dim = 4 values", or for shaped samples
+     * "input_dim = 72 values (a 2x6x6 sample, flattened in C order)".
+     */
+    public String inputDescription() {
+        return "input_dim = " + inputDim + " values" + (inputShape.rank() > 1
+                ? " (a " + inputShape + " sample, flattened in C order)" : "");
+    }
+
     /** A network on samples of {@code inputShape} ([D], [C, L] or [C, H, W]). */
     public Architecture(TensorShape inputShape, Parametrization parametrization, double sigmaW, double sigmaB,
                         List<LayerSpec> layers) {

@@ -57,7 +57,9 @@ final class BadRecords {
      */
     static BadRecords wrongInputLength(StreamWorkload w, int every, int atLeast) {
         int d = w.d;
-        String expected = "field \"x\": expected input_dim = " + d + " values for model version 1, got ";
+        String expected = "field \"x\": expected input_dim = " + d + " values"
+                + (w.arch.inputShape().rank() > 1 ? " (a " + w.arch.inputShape() + " sample, flattened in C order)" : "")
+                + " for model version 1, got ";
         return new BadRecords((r, t) -> {
             String target = w.task(t).classification ? ",\"label\":1}" : ",\"y\":[0,0,0]}";
             double[][] nested = new double[2][d / 2];
