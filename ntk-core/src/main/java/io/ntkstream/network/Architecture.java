@@ -55,7 +55,7 @@ public record Architecture(int inputDim, Parametrization parametrization, double
         layers = List.copyOf(layers);
         if (layers.stream().noneMatch(LayerSpec::hasParameters)) {
             throw new IllegalArgumentException("layers must contain at least one layer with parameters "
-                    + "({\"type\":\"dense\"}, conv1d, conv2d, embedding, attention, or a norm layer or residual block holding some)");
+                    + "({\"type\":\"dense\"}, conv1d, conv2d, embedding, attention, positional_embedding, or a norm layer or residual block holding some)");
         }
         TensorShape shape = inputShape;
         for (int i = 0; i < layers.size(); i++) {

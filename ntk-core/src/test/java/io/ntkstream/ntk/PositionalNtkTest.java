@@ -21,10 +21,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * against a Jacobian of central finite differences (1e-6), and the positional-embedding rule alone against
  * its layer's share of the forward-mode Θ.
  */
-class PositionalNtkTest {
+public class PositionalNtkTest {
 
     /** {@link AttentionNtkTest#ENCODER} with a learned positional embedding after the token embedding. */
-    static final String ENCODER_POS = """
+    public static final String ENCODER_POS = """
             {"input_shape":[5],"parametrization":"standard","sigma_w":1.0,"sigma_b":0.3,"layers":[
              {"type":"embedding","num_embeddings":7,"embedding_dim":4},
              {"type":"positional_embedding"},
@@ -36,7 +36,7 @@ class PositionalNtkTest {
              {"type":"dense","out":3}]}""";
 
     /** Real-valued [L, D] inputs, NTK parametrization: a learned positional embedding inside a residual branch. */
-    static final String PRE_LN_POS = """
+    public static final String PRE_LN_POS = """
             {"input_shape":[4,6],"parametrization":"ntk","sigma_w":1.3,"sigma_b":0.2,"layers":[
              {"type":"positional_embedding"},
              {"type":"residual","layers":[{"type":"layer_norm","over":"last"},{"type":"attention","num_heads":3,"bias":false}]},
@@ -44,10 +44,10 @@ class PositionalNtkTest {
              {"type":"dense","out":2},{"type":"gelu"},{"type":"flatten"},{"type":"dense","out":2}]}""";
 
     /** {@link AttentionNtkTest#ENCODER} with the fixed sinusoidal encoding after the token embedding. */
-    static final String ENCODER_SIN = ENCODER_POS.replace("positional_embedding", "positional_encoding");
+    public static final String ENCODER_SIN = ENCODER_POS.replace("positional_embedding", "positional_encoding");
 
     /** Pre-LN attention on real-valued inputs with the sinusoidal encoding. */
-    static final String PRE_LN_SIN = """
+    public static final String PRE_LN_SIN = """
             {"input_shape":[4,6],"parametrization":"ntk","sigma_w":1.3,"sigma_b":0.2,"layers":[
              {"type":"positional_encoding"},
              {"type":"residual","layers":[{"type":"layer_norm","over":"last"},{"type":"attention","num_heads":3}]},
