@@ -9,6 +9,7 @@ import io.ntkstream.network.Network;
 import io.ntkstream.network.NormLayer;
 import io.ntkstream.network.PoolLayer;
 import io.ntkstream.network.PositionalEmbeddingLayer;
+import io.ntkstream.network.PositionalEncodingLayer;
 import io.ntkstream.network.PositionwiseDenseLayer;
 import io.ntkstream.network.ResidualAdd;
 import io.ntkstream.network.ScaledDotProductAttention;
@@ -57,8 +58,8 @@ public record NetworkShape(List<int[]> denseFans, List<ConvGeometry> convs, List
                 macs += (double) p.positions() * p.fanIn() * p.fanOut();
             } else if (l instanceof EmbeddingLayer e) {
                 macs += e.outDim();
-            } else if (l instanceof PositionalEmbeddingLayer e) {
-                macs += e.outDim();
+            } else if (l instanceof PositionalEmbeddingLayer || l instanceof PositionalEncodingLayer) {
+                macs += l.outDim(); // one addition per value
             } else if (l instanceof ScaledDotProductAttention a) {
                 macs += 2.0 * a.positions() * a.positions() * a.dim() + 4.0 * a.positions() * a.positions() * a.heads();
             }
