@@ -3,7 +3,7 @@
 
 Run from the repository root with the Debian PyTorch (1.13, functorch):
 
-    /usr/bin/python3 bench/pytorch/make_fixtures.py
+    /usr/bin/python3 bench/pytorch/make_fixtures.py [CASE ...]   (default: all cases)
 
 Each model is written BY HAND as a PyTorch user would (nn.Sequential of real modules, a residual
 `Block` and a `SelfAttention` exactly as in docs/networks.md), not built from the architecture JSON
@@ -55,6 +55,17 @@ class SelfAttention(nn.MultiheadAttention):
 
     def forward(self, x):
         return super().forward(x, x, x, need_weights=False)[0]
+
+
+class PositionalEmbedding(nn.Module):
+    """A learned positional embedding: x + P, P of shape [L, D] (tensor 'weight')."""
+
+    def __init__(self, L, D):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(L, D))
+
+    def forward(self, x):
+        return x + self.weight
 
 
 # --- the cases ----------------------------------------------------------------------------------
@@ -144,9 +155,41 @@ def transformer_standard():
     return model, arch, x1, x2
 
 
+def transformer_pos_standard():
+    """transformer_standard with a learned positional embedding after the token embedding."""
+    length, vocab = 5, 11
+    model = nn.Sequential(
+        nn.Embedding(vocab, 8),                                    # 0  [5] ids -> 5x8
+        PositionalEmbedding(length, 8),                            # 1  + P [5, 8]
+        Block([SelfAttention(8, 2, batch_first=True)]),            # 2
+        nn.LayerNorm(8),                                           # 3
+        Block([nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 8)]),    # 4
+        nn.LayerNorm(8),                                           # 5
+        nn.Flatten(),                                              # 6  -> 40
+        nn.Linear(length * 8, 3))                                  # 7  -> 3
+    arch = {"input_shape": [length], "parametrization": "standard",
+            "layers": [{"type": "embedding", "num_embeddings": vocab, "embedding_dim": 8},
+                       {"type": "positional_embedding"},
+                       {"type": "residual", "layers": [{"type": "attention", "num_heads": 2}]},
+                       {"type": "layer_norm", "over": "last"},
+                       {"type": "residual",
+                        "layers": [{"type": "dense", "out": 16}, {"type": "relu"}, {"type": "dense", "out": 8}]},
+                       {"type": "layer_norm", "over": "last"},
+                       {"type": "flatten"},
+                       {"type": "dense", "out": 3}]}
+    x1 = torch.randint(0, vocab, (4, length))
+    x2 = torch.randint(0, vocab, (3, length))
+    x1[0, 0], x2[0, -1] = 0, vocab - 1
+    # the same ids at other positions: only the positional embedding tells them apart
+    x2[1] = x1[1].flip(0)
+    return model, arch, x1, x2
+
+
+# the seed of a case is 1000 + its index here: append new cases at the end
 CASES = {"cnn_resnet_standard": cnn_resnet_standard,
          "conv1d_standard": conv1d_standard,
-         "transformer_standard": transformer_standard}
+         "transformer_standard": transformer_standard,
+         "transformer_pos_standard": transformer_pos_standard}
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -243,10 +286,16 @@ def make(name, builder, seed):
 
 
 def main():
+    """All cases, or only those named on the command line (each keeps its seed, 1000 + its index)."""
     torch.set_default_dtype(torch.float64)
     print(f"torch {torch.__version__}, numpy {np.__version__}")
+    wanted = sys.argv[1:] or list(CASES)
+    unknown = [n for n in wanted if n not in CASES]
+    if unknown:
+        sys.exit(f"unknown case(s) {unknown}; cases: {list(CASES)}")
     for seed, (name, builder) in enumerate(CASES.items()):
-        make(name, builder, 1000 + seed)
+        if name in wanted:
+            make(name, builder, 1000 + seed)
 
 
 if __name__ == "__main__":

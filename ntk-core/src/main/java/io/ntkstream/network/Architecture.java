@@ -55,7 +55,7 @@ public record Architecture(int inputDim, Parametrization parametrization, double
         layers = List.copyOf(layers);
         if (layers.stream().noneMatch(LayerSpec::hasParameters)) {
             throw new IllegalArgumentException("layers must contain at least one layer with parameters "
-                    + "({\"type\":\"dense\"}, conv1d, conv2d, embedding, attention, or a norm layer or residual block holding some)");
+                    + "({\"type\":\"dense\"}, conv1d, conv2d, embedding, attention, positional_embedding, or a norm layer or residual block holding some)");
         }
         TensorShape shape = inputShape;
         for (int i = 0; i < layers.size(); i++) {
@@ -292,6 +292,14 @@ public record Architecture(int inputDim, Parametrization parametrization, double
                     return new LayerSpec.Attention(requiredInt(node, "num_heads", where),
                             !node.has("bias") || node.get("bias").asBoolean(true));
                 }
+                case "positional_embedding" -> {
+                    onlyFields(node, where, type, "type");
+                    return new LayerSpec.PositionalEmbedding();
+                }
+                case "positional_encoding" -> {
+                    onlyFields(node, where, type, "type");
+                    return new LayerSpec.PositionalEncoding();
+                }
                 default -> {
                 }
             }
@@ -300,7 +308,7 @@ public record Architecture(int inputDim, Parametrization parametrization, double
         }
         throw new IllegalArgumentException(where + ": unknown layer type \"" + type + "\"; supported: dense, conv1d, conv2d, "
                 + "avg_pool, max_pool, global_avg_pool, flatten, residual, layer_norm, batch_norm, embedding, attention, "
-                + Activation.names());
+                + "positional_embedding, positional_encoding, " + Activation.names());
     }
 
     private static List<LayerSpec> parseLayers(JsonNode array, String where) {

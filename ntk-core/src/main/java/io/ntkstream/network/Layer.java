@@ -11,7 +11,7 @@ import io.ntkstream.linalg.Matrix;
  * directions per sample ("tiled": column t*N + n is direction t of sample n).
  */
 public sealed interface Layer permits ParameterLayer, ActivationLayer, PoolLayer, GlobalAvgPoolLayer, FlattenLayer,
-        ResidualAdd, ScaledDotProductAttention {
+        ResidualAdd, ScaledDotProductAttention, PositionalEncodingLayer {
 
     int inDim();
 

@@ -8,7 +8,7 @@ import java.util.List;
  */
 public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise, LayerSpec.Conv, LayerSpec.Pool,
         LayerSpec.GlobalAvgPool, LayerSpec.Flatten, LayerSpec.Residual, LayerSpec.LayerNorm, LayerSpec.BatchNorm,
-        LayerSpec.Embedding, LayerSpec.Attention {
+        LayerSpec.Embedding, LayerSpec.Attention, LayerSpec.PositionalEmbedding, LayerSpec.PositionalEncoding {
 
     /** The {@code "type"} of the layer in the architecture JSON. */
     String type();
@@ -374,6 +374,50 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise
             if (d % numHeads != 0) {
                 throw new IllegalArgumentException("attention layer: \"num_heads\" (" + numHeads
                         + ") must divide the embedding dimension D = " + d);
+            }
+            return in;
+        }
+    }
+
+    /**
+     * {@code {"type":"positional_embedding"}}: a learned positional embedding, y = x + P on [L, D]
+     * sequences (the {@code PositionalEmbedding} module of docs/networks.md). Tensor {@code "{i}.weight"}
+     * [L, D], used as stored in either parametrization (like an embedding's weight).
+     */
+    record PositionalEmbedding() implements LayerSpec {
+        @Override public String type() { return "positional_embedding"; }
+
+        @Override public boolean hasParameters() { return true; }
+
+        @Override
+        public TensorShape outShape(TensorShape in) {
+            return Sequences.require(in, type());
+        }
+    }
+
+    /**
+     * {@code {"type":"positional_encoding"}}: the fixed sinusoidal encoding of "Attention Is All You Need"
+     * added to [L, D] sequences, PE[pos, 2i] = sin(pos / 10000^(2i/D)), PE[pos, 2i+1] = cos(pos / 10000^(2i/D));
+     * no parameters.
+     */
+    record PositionalEncoding() implements LayerSpec {
+        @Override public String type() { return "positional_encoding"; }
+
+        @Override
+        public TensorShape outShape(TensorShape in) {
+            return Sequences.require(in, type());
+        }
+    }
+
+    /** The check of layers that act on [L, D] sequences. */
+    final class Sequences {
+        private Sequences() {}
+
+        /** {@code in} itself if it is a sequence [L, D]; otherwise an error naming the layer kind. */
+        static TensorShape require(TensorShape in, String type) {
+            if (in.rank() != 2) {
+                throw new IllegalArgumentException(type + " layer needs sequences of shape [L, D] (batch_first) but gets "
+                        + in + (in.isFlat() ? " (flat; start with an embedding or set \"input_shape\": [L, D])" : ""));
             }
             return in;
         }

@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  * {@code "{i}.weight"} (num_embeddings x dim); an attention layer (nn.MultiheadAttention)
  * {@code "{i}.in_proj_weight"} (3D x D), {@code "{i}.in_proj_bias"} (3D), {@code "{i}.out_proj.weight"}
  * (D x D) and {@code "{i}.out_proj.bias"} (D); a dense layer on [L, D] sequences {@code "{i}.weight"}
- * (out x D), applied per position.
+ * (out x D), applied per position; a learned positional embedding {@code "{i}.weight"} (L x D).
  */
 public final class Networks {
     private Networks() {}
@@ -102,6 +102,11 @@ public final class Networks {
                 used.add(w.name());
                 return add(new EmbeddingLayer(module, shape.size(), e.numEmbeddings(), e.dim(), w.values().clone(), offset),
                         source);
+            } else if (spec instanceof LayerSpec.PositionalEmbedding) {
+                int[] ld = spec.outShape(shape).dimsCopy();
+                NamedTensor w = require(tensors, weightName(module), ld);
+                used.add(w.name());
+                return add(new PositionalEmbeddingLayer(module, ld[0], ld[1], w.values().clone(), offset), source);
             } else if (spec instanceof LayerSpec.Attention a) {
                 int[] ld = shape.dimsCopy();
                 int len = ld[0];
@@ -160,6 +165,9 @@ public final class Networks {
                 layer = new GlobalAvgPoolLayer(shape);
             } else if (spec instanceof LayerSpec.Flatten) {
                 layer = new FlattenLayer(dim);
+            } else if (spec instanceof LayerSpec.PositionalEncoding) {
+                int[] ld = spec.outShape(shape).dimsCopy();
+                layer = new PositionalEncodingLayer(ld[0], ld[1]);
             } else {
                 throw new IllegalStateException("no layer for " + spec);
             }
@@ -261,6 +269,10 @@ public final class Networks {
                 int[] es = {e.numEmbeddings(), e.dim()};
                 tensors.put(weightName(module), new NamedTensor(weightName(module), es,
                         gaussian(random, e.numEmbeddings() * e.dim(), 1.0), DType.FLOAT64));
+            } else if (spec instanceof LayerSpec.PositionalEmbedding) {
+                // like nn.Parameter(torch.randn(L, D)): N(0, 1), in either parametrization
+                int[] ld = spec.outShape(shape).dimsCopy();
+                putGaussian(tensors, random, weightName(module), ld, 1.0);
             } else if (spec instanceof LayerSpec.Attention a) {
                 int d = shape.dimsCopy()[1];
                 double std = p.weightInitStd(arch.sigmaW(), d);

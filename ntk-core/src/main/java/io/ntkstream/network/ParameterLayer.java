@@ -10,7 +10,7 @@ import java.util.List;
  * correspond to the PyTorch tensors {@code "{module}.weight"} and {@code "{module}.bias"}.
  */
 public sealed interface ParameterLayer extends Layer permits DenseLayer, ConvLayer, NormLayer, PositionwiseDenseLayer,
-        EmbeddingLayer {
+        EmbeddingLayer, PositionalEmbeddingLayer {
 
     /**
      * The PyTorch module path: the position in the architecture's {@code layers} list ({@code "3"}),

@@ -8,6 +8,8 @@ import io.ntkstream.network.Layer;
 import io.ntkstream.network.Network;
 import io.ntkstream.network.NormLayer;
 import io.ntkstream.network.PoolLayer;
+import io.ntkstream.network.PositionalEmbeddingLayer;
+import io.ntkstream.network.PositionalEncodingLayer;
 import io.ntkstream.network.PositionwiseDenseLayer;
 import io.ntkstream.network.ResidualAdd;
 import io.ntkstream.network.ScaledDotProductAttention;
@@ -16,11 +18,12 @@ import java.util.List;
 /**
  * The sizes the cost and memory models need: per dense layer (fan_in, fan_out), per convolution
  * its geometry, per norm layer with parameters (features, channels), per per-position dense map
- * (positions, fan_in, fan_out), per embedding (positions, dim), all layer widths, outputs O,
+ * (positions, fan_in, fan_out), per embedding (positions, dim), per learned positional embedding
+ * (positions, dim), all layer widths, outputs O,
  * parameters P and bytes per number.
  */
 public record NetworkShape(List<int[]> denseFans, List<ConvGeometry> convs, List<int[]> norms, List<int[]> positionwise,
-                           List<int[]> embeddings, long activationsPerSample, int outputs, long params, int bytes,
+                           List<int[]> embeddings, List<int[]> positional, long activationsPerSample, int outputs, long params, int bytes,
                            double macsPerSample) {
 
     public static NetworkShape of(Network network) {
@@ -34,6 +37,8 @@ public record NetworkShape(List<int[]> denseFans, List<ConvGeometry> convs, List
                 .map(l -> (PositionwiseDenseLayer) l).map(p -> new int[] {p.positions(), p.fanIn(), p.fanOut()}).toList();
         List<int[]> embeddings = network.layers().stream().filter(EmbeddingLayer.class::isInstance)
                 .map(l -> (EmbeddingLayer) l).map(e -> new int[] {e.positions(), e.dim()}).toList();
+        List<int[]> positional = network.layers().stream().filter(PositionalEmbeddingLayer.class::isInstance)
+                .map(l -> (PositionalEmbeddingLayer) l).map(e -> new int[] {e.positions(), e.dim()}).toList();
         long acts = network.inputDim();
         double macs = 0;
         for (Layer l : network.layers()) {
@@ -53,11 +58,13 @@ public record NetworkShape(List<int[]> denseFans, List<ConvGeometry> convs, List
                 macs += (double) p.positions() * p.fanIn() * p.fanOut();
             } else if (l instanceof EmbeddingLayer e) {
                 macs += e.outDim();
+            } else if (l instanceof PositionalEmbeddingLayer || l instanceof PositionalEncodingLayer) {
+                macs += l.outDim(); // one addition per value
             } else if (l instanceof ScaledDotProductAttention a) {
                 macs += 2.0 * a.positions() * a.positions() * a.dim() + 4.0 * a.positions() * a.positions() * a.heads();
             }
         }
-        return new NetworkShape(fans, convs, norms, positionwise, embeddings, acts, network.outputDim(), network.paramCount(),
+        return new NetworkShape(fans, convs, norms, positionwise, embeddings, positional, acts, network.outputDim(), network.paramCount(),
                 network.precision().bytes(), macs);
     }
 
@@ -72,7 +79,8 @@ public record NetworkShape(List<int[]> denseFans, List<ConvGeometry> convs, List
         return denseFans.stream().mapToLong(f -> f[0]).sum() + convs.stream().mapToLong(ConvGeometry::inSize).sum()
                 + norms.stream().mapToLong(f -> f[0]).sum()
                 + positionwise.stream().mapToLong(f -> (long) f[0] * f[1]).sum()
-                + embeddings.stream().mapToLong(f -> f[0]).sum();
+                + embeddings.stream().mapToLong(f -> f[0]).sum()
+                + positional.stream().mapToLong(f -> (long) f[0] * f[1]).sum();
     }
 
     /** Numbers per sample and cotangent leaving the parameterized layers (their stored cotangents). */
@@ -80,6 +88,7 @@ public record NetworkShape(List<int[]> denseFans, List<ConvGeometry> convs, List
         return denseFans.stream().mapToLong(f -> f[1]).sum() + convs.stream().mapToLong(ConvGeometry::outSize).sum()
                 + norms.stream().mapToLong(f -> f[0]).sum()
                 + positionwise.stream().mapToLong(f -> (long) f[0] * f[2]).sum()
-                + embeddings.stream().mapToLong(f -> (long) f[0] * f[1]).sum();
+                + embeddings.stream().mapToLong(f -> (long) f[0] * f[1]).sum()
+                + positional.stream().mapToLong(f -> (long) f[0] * f[1]).sum();
     }
 }

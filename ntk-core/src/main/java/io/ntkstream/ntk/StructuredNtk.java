@@ -10,6 +10,7 @@ import io.ntkstream.network.ForwardTrace;
 import io.ntkstream.network.Layer;
 import io.ntkstream.network.LayerNormLayer;
 import io.ntkstream.network.Network;
+import io.ntkstream.network.PositionalEmbeddingLayer;
 import io.ntkstream.network.PositionwiseDenseLayer;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,8 @@ public final class StructuredNtk implements NtkAlgorithm {
             LayerNormLayer.class, new NormRule(),
             BatchNormLayer.class, new NormRule(),
             PositionwiseDenseLayer.class, new PositionwiseDenseRule(),
-            EmbeddingLayer.class, new EmbeddingRule());
+            EmbeddingLayer.class, new EmbeddingRule(),
+            PositionalEmbeddingLayer.class, new PositionalEmbeddingRule());
 
     @Override
     public NtkMethod method() {
@@ -212,6 +214,9 @@ public final class StructuredNtk implements NtkAlgorithm {
         }
         for (int[] e : s.embeddings()) {
             conv += EmbeddingRule.flops(e[0], e[1], g, mode, n1, n2);
+        }
+        for (int[] e : s.positional()) { // an unshared bias of L·D values: one cotangent Gram
+            conv += PositionalEmbeddingRule.flops(e[0], e[1], g, mode, n1, n2);
         }
         return passes + perPair * n1 * n2 + conv;
     }

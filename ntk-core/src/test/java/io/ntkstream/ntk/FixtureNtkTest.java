@@ -36,7 +36,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * statistics, residual blocks with identity and 1×1-conv shortcuts and a scale, gelu, max and average
  * pooling), {@code conv1d_standard} (conv1d, tanh, 1-D average pooling) and {@code transformer_standard}
  * (embedding on token ids, multi-head self-attention and a feed-forward block in residual blocks,
- * per-position layer norm).
+ * per-position layer norm); {@code transformer_pos_standard} is the latter with a learned positional
+ * embedding (docs/networks.md's {@code PositionalEmbedding}) after the token embedding.
  */
 class FixtureNtkTest {
 
@@ -55,6 +56,7 @@ class FixtureNtkTest {
             {"cnn_resnet_standard", "cnn_resnet_standard.safetensors"},
             {"conv1d_standard", "conv1d_standard.safetensors"},
             {"transformer_standard", "transformer_standard.safetensors"},
+            {"transformer_pos_standard", "transformer_pos_standard.safetensors"},
         };
         for (String[] f : fixtures) {
             for (Precision p : Precision.values()) {
