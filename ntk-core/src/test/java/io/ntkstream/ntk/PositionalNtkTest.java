@@ -24,16 +24,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 public class PositionalNtkTest {
 
     /** {@link AttentionNtkTest#ENCODER} with a learned positional embedding after the token embedding. */
-    public static final String ENCODER_POS = """
-            {"input_shape":[5],"parametrization":"standard","sigma_w":1.0,"sigma_b":0.3,"layers":[
-             {"type":"embedding","num_embeddings":7,"embedding_dim":4},
-             {"type":"positional_embedding"},
-             {"type":"residual","layers":[{"type":"attention","num_heads":2}]},
-             {"type":"layer_norm","over":"last"},
-             {"type":"residual","layers":[{"type":"dense","out":6},{"type":"relu"},{"type":"dense","out":4}]},
-             {"type":"layer_norm","over":"last"},
-             {"type":"flatten"},
-             {"type":"dense","out":3}]}""";
+    public static final String ENCODER_POS = AttentionNtkTest.ENCODER.replace(
+            "{\"type\":\"embedding\",\"num_embeddings\":7,\"embedding_dim\":4},",
+            "{\"type\":\"embedding\",\"num_embeddings\":7,\"embedding_dim\":4},{\"type\":\"positional_embedding\"},");
 
     /** Real-valued [L, D] inputs, NTK parametrization: a learned positional embedding inside a residual branch. */
     public static final String PRE_LN_POS = """
