@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ntkstream.job.JobConfig;
-import io.ntkstream.kafka.EmbeddedKafkaBroker;
 import io.ntkstream.kafka.PicksJson;
 import io.ntkstream.kafka.PredictionJson;
 import java.io.File;
@@ -14,10 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,21 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterJarTest {
     static final double RIDGE = 1e-2;
 
-    @TempDir
-    static Path dir;
-    static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final KafkaBroker KAFKA = new KafkaBroker();
 
     /** The session cluster's class path: this JVM's, without what a Flink cluster does not have. */
     static String clusterClassPath() {
@@ -76,7 +61,7 @@ class ClusterJarTest {
         Path jar = Path.of(jarProperty);
         assertThat(jar).as("the cluster jar built by -Pcluster-jar").exists();
 
-        StreamDriver driver = new StreamDriver(broker);
+        StreamDriver driver = new StreamDriver(KAFKA.broker());
         JobConfig c = driver.config("cluster", work, RIDGE, 2, 300);
         c.meta.every = 0; // outputs compared with a reference at RIDGE
         Path config = ProcessCrashTest.writeConfig(c, work.resolve("ntkstream.yaml"));

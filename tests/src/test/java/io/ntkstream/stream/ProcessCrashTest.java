@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.ntkstream.job.JobConfig;
 import io.ntkstream.job.RetainedCheckpoints;
-import io.ntkstream.kafka.EmbeddedKafkaBroker;
 import io.ntkstream.kafka.PicksJson;
 import io.ntkstream.kafka.PredictionJson;
 import java.io.File;
@@ -20,10 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,21 +35,8 @@ class ProcessCrashTest {
     /** Predictions committed before the kill (of 72 in phase 2). */
     static final int KILL_AFTER_PREDICTIONS = 15;
 
-    @TempDir
-    static Path dir;
-    static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final KafkaBroker KAFKA = new KafkaBroker();
 
     /** One child {@code ntkstream run}; its stdout and stderr go to {@code log}. */
     record Child(Process process, Path log) {
@@ -139,7 +124,7 @@ class ProcessCrashTest {
     void killedWithSigkillAndStartedAgainResumesFromTheLatestCheckpointLosingAndDuplicatingNothing(
             @TempDir Path work) throws Exception {
         long start = System.nanoTime();
-        StreamDriver driver = new StreamDriver(broker);
+        StreamDriver driver = new StreamDriver(KAFKA.broker());
         JobConfig c = driver.config("crash", work, RIDGE, 2, 300);
         c.meta.every = 20; // meta records too: every task starts (at its pool) before any aggregate, so all keep RIDGE
         c.kafka.transactionTimeoutMs = 60_000; // a safety net: the killed run's open transactions are aborted on restart

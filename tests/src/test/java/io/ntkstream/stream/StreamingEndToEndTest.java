@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ntkstream.job.JobConfig;
 import io.ntkstream.job.NtkStreamJob;
 import io.ntkstream.job.TaskFailureInjector;
-import io.ntkstream.kafka.EmbeddedKafkaBroker;
 import io.ntkstream.kafka.KafkaClients;
 import io.ntkstream.kafka.OutputFormats;
 import io.ntkstream.kafka.PicksJson;
@@ -20,9 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,21 +33,8 @@ class StreamingEndToEndTest {
     static final int META_EVERY = 20;
     static final Duration WAIT = Duration.ofSeconds(120);
 
-    @TempDir
-    static Path dir;
-    static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final KafkaBroker KAFKA = new KafkaBroker();
 
     /** A fresh topic set per test (prefix), so tests do not see each other's records. */
     static JobConfig config(String prefix, Path work) {
@@ -64,7 +49,7 @@ class StreamingEndToEndTest {
     }
 
     static StreamDriver driver() {
-        return new StreamDriver(broker);
+        return new StreamDriver(KAFKA.broker());
     }
 
     static void produce(JobConfig c, List<StreamWorkload.Message> messages, int perBatch, long pauseMs)
@@ -103,23 +88,23 @@ class StreamingEndToEndTest {
             produce(c, bad == null ? w.streamMessages() : bad.interleave(w.streamMessages(), w), perBatch, pauseMs);
             int barrierQueries = awaitLearned(c, w);
             produce(c, w.finalPicks(), 1000, 0);
-            List<PredictionJson> predictions = values(KafkaClients.readUntil(broker.bootstrapServers(),
+            List<PredictionJson> predictions = values(KafkaClients.readUntil(KAFKA.bootstrapServers(),
                     c.topics.predictions, w.queryCount() + barrierQueries, WAIT)).stream()
                     .map(OutputFormats::readPrediction).toList();
-            List<PicksJson> picks = values(KafkaClients.readUntil(broker.bootstrapServers(), c.topics.picks,
+            List<PicksJson> picks = values(KafkaClients.readUntil(KAFKA.bootstrapServers(), c.topics.picks,
                     barrierPicks + w.pickCount(), WAIT)).stream().map(OutputFormats::readPicks).toList();
             // wait a few checkpoints more: nothing beyond the expected may be committed late
             Thread.sleep(4 * c.flink.checkpointIntervalMs);
-            predictions = values(KafkaClients.readAll(broker.bootstrapServers(), c.topics.predictions,
+            predictions = values(KafkaClients.readAll(KAFKA.bootstrapServers(), c.topics.predictions,
                     Duration.ofSeconds(1), WAIT)).stream().map(OutputFormats::readPrediction).toList();
-            picks = values(KafkaClients.readAll(broker.bootstrapServers(), c.topics.picks, Duration.ofSeconds(1), WAIT))
+            picks = values(KafkaClients.readAll(KAFKA.bootstrapServers(), c.topics.picks, Duration.ofSeconds(1), WAIT))
                     .stream().map(OutputFormats::readPicks).toList();
             StreamReference ref = new StreamReference(w, RIDGE);
             ref.verifyPredictions(predictions);
             ref.verifyPicks(picks);
-            ref.verifyMeta(values(KafkaClients.readAll(broker.bootstrapServers(), c.topics.meta,
+            ref.verifyMeta(values(KafkaClients.readAll(KAFKA.bootstrapServers(), c.topics.meta,
                     Duration.ofMillis(500), WAIT)), c.meta.schedule());
-            List<String> deadLetters = values(KafkaClients.readAll(broker.bootstrapServers(), c.topics.deadLetter,
+            List<String> deadLetters = values(KafkaClients.readAll(KAFKA.bootstrapServers(), c.topics.deadLetter,
                     Duration.ofMillis(500), WAIT));
             if (bad == null) {
                 assertThat(deadLetters).isEmpty();
@@ -129,7 +114,7 @@ class StreamingEndToEndTest {
         } catch (Throwable t) {
             System.err.println("JOB STATUS " + job.getJobStatus().get());
             for (String topic : List.of(c.topics.picks, c.topics.deadLetter)) {
-                for (var r : KafkaClients.readAll(broker.bootstrapServers(), topic, Duration.ofSeconds(1), WAIT)) {
+                for (var r : KafkaClients.readAll(KAFKA.bootstrapServers(), topic, Duration.ofSeconds(1), WAIT)) {
                     System.err.println("DEBUG " + topic + " " + r.value());
                 }
             }
