@@ -1,7 +1,7 @@
 package io.ntkstream.active;
 
 /** Entropy sampling: H(softmax(μ(c))) = −Σ_y p_y log p_y (nats), largest for a uniform guess. Classification only. */
-public final class EntropyUtility implements UtilityMeasure {
+public final class EntropyUtility extends ClassProbabilityUtility {
 
     @Override
     public AcquisitionKind kind() {
@@ -9,23 +9,14 @@ public final class EntropyUtility implements UtilityMeasure {
     }
 
     @Override
-    public double[] scores(PoolPosterior p) {
-        LookaheadUtility.requireClassification(p, kind());
-        double[] s = new double[p.size()];
-        for (int c = 0; c < s.length; c++) {
-            if (!p.isActive(c)) {
-                s[c] = Double.NaN;
-                continue;
+    double score(double[] probabilities) {
+        double h = 0;
+        for (double v : probabilities) {
+            if (v > 0) {
+                h -= v * Math.log(v);
             }
-            double h = 0;
-            for (double v : p.probabilities(c)) {
-                if (v > 0) {
-                    h -= v * Math.log(v);
-                }
-            }
-            s[c] = h;
         }
-        return s;
+        return h;
     }
 
     @Override

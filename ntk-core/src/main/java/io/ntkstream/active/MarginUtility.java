@@ -5,7 +5,7 @@ package io.ntkstream.active;
  * softmax(μ(c)) is small where the model hesitates between two classes, so the score is
  * {@code 1 − margin} ∈ [0, 1] (1 = a tie, 0 = certain). Classification only.
  */
-public final class MarginUtility implements UtilityMeasure {
+public final class MarginUtility extends ClassProbabilityUtility {
 
     @Override
     public AcquisitionKind kind() {
@@ -13,27 +13,18 @@ public final class MarginUtility implements UtilityMeasure {
     }
 
     @Override
-    public double[] scores(PoolPosterior p) {
-        LookaheadUtility.requireClassification(p, kind());
-        double[] s = new double[p.size()];
-        for (int c = 0; c < s.length; c++) {
-            if (!p.isActive(c)) {
-                s[c] = Double.NaN;
-                continue;
+    double score(double[] probabilities) {
+        double first = Double.NEGATIVE_INFINITY;
+        double second = Double.NEGATIVE_INFINITY;
+        for (double v : probabilities) {
+            if (v > first) {
+                second = first;
+                first = v;
+            } else if (v > second) {
+                second = v;
             }
-            double first = Double.NEGATIVE_INFINITY;
-            double second = Double.NEGATIVE_INFINITY;
-            for (double v : p.probabilities(c)) {
-                if (v > first) {
-                    second = first;
-                    first = v;
-                } else if (v > second) {
-                    second = v;
-                }
-            }
-            s[c] = 1.0 - (first - second);
         }
-        return s;
+        return 1.0 - (first - second);
     }
 
     @Override
