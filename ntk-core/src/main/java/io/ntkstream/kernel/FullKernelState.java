@@ -4,9 +4,7 @@ import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A task's NTK regression state under the full NTK ({@link FullNtkKernel}): the outputs are not
@@ -36,8 +34,7 @@ public final class FullKernelState implements AutoCloseable {
     private final int outputs;
     private final FeatureStore store;
     private final IncrementalCholesky cholesky;
-    private final List<String> ids = new ArrayList<>();
-    private final Set<String> idSet = new HashSet<>();
+    private final SampleIds ids = new SampleIds();
     private final List<double[]> targets = new ArrayList<>();
     private final List<double[]> f0s = new ArrayList<>();
     /** Lower-triangular Gram rows, one per (sample, output): row r holds r + 1 values. */
@@ -78,11 +75,11 @@ public final class FullKernelState implements AutoCloseable {
 
     /** Sample ids, oldest first. */
     public List<String> ids() {
-        return List.copyOf(ids);
+        return ids.list();
     }
 
     public boolean contains(String id) {
-        return idSet.contains(id);
+        return ids.contains(id);
     }
 
     /** The Cholesky factor of the nO x nO matrix A (read it, do not modify it). */
@@ -109,29 +106,7 @@ public final class FullKernelState implements AutoCloseable {
      */
     public List<IncrementalCholesky.AddResult> addAll(List<String> newIds, Matrix x, double[][] newTargets) {
         int m = newIds.size();
-        if (x.rows() != kernel.inputDim() || x.cols() != m) {
-            throw new IllegalArgumentException("x: expected input_dim x m = " + kernel.inputDim() + " x " + m
-                    + " (one column per id), got " + x.rows() + "x" + x.cols());
-        }
-        if (newTargets.length != m) {
-            throw new IllegalArgumentException("targets: expected " + m + " rows (one per id), got " + newTargets.length);
-        }
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < m; i++) {
-            String id = newIds.get(i);
-            if (id == null) {
-                throw new IllegalArgumentException("id of sample " + i + " is null");
-            }
-            if (idSet.contains(id) || !seen.add(id)) {
-                throw new IllegalArgumentException("id '" + id + "' is already stored; remove it first");
-            }
-            KernelState.requireValues(newTargets[i], outputs, "target of '" + id + "' (O outputs)");
-        }
-        for (double v : x.toColumnMajor()) {
-            if (!Double.isFinite(v)) {
-                throw new IllegalArgumentException("x: contains NaN or infinite values");
-            }
-        }
+        ids.requireNewBatch(newIds, x, kernel.inputDim(), newTargets, outputs);
         List<IncrementalCholesky.AddResult> results = new ArrayList<>(m);
         try (KernelFeatures features = kernel.featurize(x); Matrix f0 = kernel.f0(x)) {
             int stored = store.size() * outputs;               // Gram rows before the batch
@@ -161,7 +136,6 @@ public final class FullKernelState implements AutoCloseable {
                 results.add(new IncrementalCholesky.AddResult(smallestPivot, jitter));
                 store.append(features, i);
                 ids.add(newIds.get(i));
-                idSet.add(newIds.get(i));
                 targets.add(newTargets[i].clone());
                 f0s.add(Arrays.copyOfRange(f0Values, i * outputs, (i + 1) * outputs));
             }
@@ -172,7 +146,7 @@ public final class FullKernelState implements AutoCloseable {
 
     /** Removes a sample by id (its O rows and columns), O((nO)²·O); false if absent. */
     public boolean remove(String id) {
-        if (!idSet.contains(id)) {
+        if (!ids.contains(id)) {
             return false;
         }
         removeAt(ids.indexOf(id));
@@ -199,7 +173,7 @@ public final class FullKernelState implements AutoCloseable {
             gramRows.set(r, shorter);
         }
         store.remove(index);
-        idSet.remove(ids.remove(index));
+        ids.removeAt(index);
         targets.remove(index);
         f0s.remove(index);
         changed();

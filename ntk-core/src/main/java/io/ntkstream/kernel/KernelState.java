@@ -10,9 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A task's NTK regression state: its n samples (id, raw x, target y with O values, features,
@@ -48,8 +46,7 @@ public final class KernelState implements AutoCloseable {
     private final int outputs;
     private final FeatureStore store;
     private final IncrementalCholesky cholesky;
-    private final List<String> ids = new ArrayList<>();
-    private final Set<String> idSet = new HashSet<>();
+    private final SampleIds ids = new SampleIds();
     private final List<double[]> xs = new ArrayList<>();
     private final List<double[]> targets = new ArrayList<>();
     private final List<double[]> f0s = new ArrayList<>();
@@ -102,16 +99,16 @@ public final class KernelState implements AutoCloseable {
 
     /** Sample ids, oldest first. */
     public List<String> ids() {
-        return List.copyOf(ids);
+        return ids.list();
     }
 
     public boolean contains(String id) {
-        return idSet.contains(id);
+        return ids.contains(id);
     }
 
     /** Position of a sample (oldest = 0), −1 if absent. */
     public int indexOf(String id) {
-        return idSet.contains(id) ? ids.indexOf(id) : -1;
+        return ids.indexOf(id);
     }
 
     /** The Cholesky factor (read it, do not modify it). */
@@ -143,32 +140,7 @@ public final class KernelState implements AutoCloseable {
                                                        boolean closeX) {
         try {
             int m = newIds.size();
-            if (x.rows() != kernel.inputDim() || x.cols() != m) {
-                throw new IllegalArgumentException("x: expected input_dim x m = " + kernel.inputDim() + " x " + m
-                        + " (one column per id), got " + x.rows() + "x" + x.cols());
-            }
-            if (newTargets.length != m) {
-                throw new IllegalArgumentException("targets: expected " + m + " rows (one per id), got "
-                        + newTargets.length);
-            }
-            Set<String> seen = new HashSet<>();
-            for (int i = 0; i < m; i++) {
-                String id = newIds.get(i);
-                if (id == null) {
-                    throw new IllegalArgumentException("id of sample " + i + " is null");
-                }
-                if (idSet.contains(id) || !seen.add(id)) {
-                    throw new IllegalArgumentException("id '" + id + "' is already stored; forget it first");
-                }
-                requireValues(newTargets[i], outputs, "target of '" + id + "' (O outputs)");
-            }
-            double[] xValues = x.toColumnMajor();
-            for (int i = 0; i < xValues.length; i++) {
-                if (!Double.isFinite(xValues[i])) {
-                    throw new IllegalArgumentException("x: sample " + i / kernel.inputDim() + " ('"
-                            + newIds.get(i / kernel.inputDim()) + "') has a NaN or infinite value");
-                }
-            }
+            double[] xValues = ids.requireNewBatch(newIds, x, kernel.inputDim(), newTargets, outputs);
             int d = kernel.inputDim();
             List<IncrementalCholesky.AddResult> results = new ArrayList<>(m);
             try (KernelFeatures features = kernel.featurize(x)) {
@@ -199,7 +171,6 @@ public final class KernelState implements AutoCloseable {
                     gram[row.length] = kSelf[i];
                     gramRows.add(gram);
                     ids.add(newIds.get(i));
-                    idSet.add(newIds.get(i));
                     xs.add(Arrays.copyOfRange(xValues, i * d, (i + 1) * d));
                     targets.add(newTargets[i].clone());
                     f0s.add(Arrays.copyOfRange(f0Values, i * outputs, (i + 1) * outputs));
@@ -232,7 +203,7 @@ public final class KernelState implements AutoCloseable {
         cholesky.remove(index);
         store.remove(index);
         zRows = Math.min(zRows, index);
-        idSet.remove(ids.remove(index));
+        ids.removeAt(index);
         xs.remove(index);
         targets.remove(index);
         f0s.remove(index);
@@ -492,7 +463,7 @@ public final class KernelState implements AutoCloseable {
             for (int i = 0; i < records.size(); i++) {
                 SampleRecord r = records.get(i);
                 String what = "record " + i + " ('" + r.id() + "')";
-                if (s.idSet.contains(r.id())) {
+                if (s.ids.contains(r.id())) {
                     throw new IllegalArgumentException(what + ": duplicate id");
                 }
                 requireValues(r.x(), kernel.inputDim(), what + " x (input_dim)");
@@ -501,7 +472,6 @@ public final class KernelState implements AutoCloseable {
                 requireValues(r.gramRow(), i + 1, what + " Gram row (i + 1 values)");
                 s.store.appendValues(r.x(), r.features());
                 s.ids.add(r.id());
-                s.idSet.add(r.id());
                 s.xs.add(r.x().clone());
                 s.targets.add(r.target().clone());
                 s.f0s.add(r.f0().clone());
@@ -583,7 +553,7 @@ public final class KernelState implements AutoCloseable {
                 System.arraycopy(xs.get(i), 0, x, i * kernel.inputDim(), kernel.inputDim());
             }
             try (Matrix m = Matrix.fromColumnMajor(Precision.FLOAT64, kernel.inputDim(), size(), x)) {
-                s.addAll(ids, m, targets.toArray(new double[0][]));
+                s.addAll(ids.list(), m, targets.toArray(new double[0][]));
             }
         }
         return s;
