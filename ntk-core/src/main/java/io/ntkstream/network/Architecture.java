@@ -125,7 +125,7 @@ public record Architecture(int inputDim, Parametrization parametrization, double
             } else if (l instanceof LayerSpec.Embedding e) {
                 sb.append("-emb:").append(e.dim());
             } else if (l instanceof LayerSpec.Attention a) {
-                sb.append("-attn:").append(a.numHeads());
+                sb.append("-attn:").append(a.numHeads()).append(a.causal() ? "c" : "");
             } else if (l instanceof LayerSpec.Residual r) {
                 sb.append("-res(");
                 StringBuilder inner = new StringBuilder();
@@ -288,9 +288,9 @@ public record Architecture(int inputDim, Parametrization parametrization, double
                             requiredInt(node, "embedding_dim", where));
                 }
                 case "attention" -> {
-                    onlyFields(node, where, type, "type", "num_heads", "bias");
+                    onlyFields(node, where, type, "type", "num_heads", "bias", "causal");
                     return new LayerSpec.Attention(requiredInt(node, "num_heads", where),
-                            !node.has("bias") || node.get("bias").asBoolean(true));
+                            !node.has("bias") || node.get("bias").asBoolean(true), optionalBoolean(node, "causal", where, false));
                 }
                 case "positional_embedding" -> {
                     onlyFields(node, where, type, "type");
@@ -364,6 +364,17 @@ public record Architecture(int inputDim, Parametrization parametrization, double
         return v.intValue();
     }
 
+    private static boolean optionalBoolean(JsonNode node, String field, String where, boolean dflt) {
+        JsonNode v = node.get(field);
+        if (v == null) {
+            return dflt;
+        }
+        if (!v.isBoolean()) {
+            throw new IllegalArgumentException(where + ": \"" + field + "\" must be true or false, got " + v);
+        }
+        return v.booleanValue();
+    }
+
     private static double optionalDouble(JsonNode node, String field, double dflt) {
         JsonNode v = node.get(field);
         if (v == null) {
@@ -432,6 +443,9 @@ public record Architecture(int inputDim, Parametrization parametrization, double
                 o.put("num_heads", a.numHeads());
                 if (!a.bias()) {
                     o.put("bias", false);
+                }
+                if (a.causal()) {
+                    o.put("causal", true);
                 }
             }
         }

@@ -347,13 +347,20 @@ public sealed interface LayerSpec permits LayerSpec.Dense, LayerSpec.Elementwise
     }
 
     /**
-     * {@code {"type":"attention","num_heads":4,"bias":true}}: multi-head self-attention over a sequence,
-     * PyTorch {@code nn.MultiheadAttention(D, num_heads, bias, batch_first=True)} called as
-     * {@code attn(x, x, x)} (no masks, no dropout): [L, D] → [L, D]. Tensors {@code "{i}.in_proj_weight"}
-     * [3D, D], {@code "{i}.in_proj_bias"} [3D], {@code "{i}.out_proj.weight"} [D, D],
-     * {@code "{i}.out_proj.bias"} [D] (no biases with {@code "bias":false}).
+     * {@code {"type":"attention","num_heads":4,"bias":true,"causal":false}}: multi-head self-attention over a
+     * sequence, PyTorch {@code nn.MultiheadAttention(D, num_heads, bias, batch_first=True)} called as
+     * {@code attn(x, x, x)} (no dropout): [L, D] → [L, D]. With {@code "causal":true} it is called as
+     * {@code attn(x, x, x, attn_mask=torch.triu(torch.full((L, L), float('-inf')), diagonal=1))}: position l
+     * attends only to positions m ≤ l. Tensors {@code "{i}.in_proj_weight"} [3D, D], {@code "{i}.in_proj_bias"}
+     * [3D], {@code "{i}.out_proj.weight"} [D, D], {@code "{i}.out_proj.bias"} [D] (no biases with
+     * {@code "bias":false}).
      */
-    record Attention(int numHeads, boolean bias) implements LayerSpec {
+    record Attention(int numHeads, boolean bias, boolean causal) implements LayerSpec {
+        /** Unmasked attention. */
+        public Attention(int numHeads, boolean bias) {
+            this(numHeads, bias, false);
+        }
+
         public Attention {
             if (numHeads <= 0) {
                 throw new IllegalArgumentException("attention layer: \"num_heads\" must be a positive integer, got " + numHeads);

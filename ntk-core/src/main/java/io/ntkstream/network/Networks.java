@@ -113,7 +113,7 @@ public final class Networks {
                 int d = ld[1];
                 int qkv = add(positionwise(module, module + ".in_proj_weight", module + ".in_proj_bias", len, d, 3 * d,
                         a.bias()), source);
-                int mixed = add(new ScaledDotProductAttention(len, d, a.numHeads()), qkv);
+                int mixed = add(new ScaledDotProductAttention(len, d, a.numHeads(), a.causal()), qkv);
                 String out = module + ".out_proj";
                 return add(positionwise(out, weightName(out), biasName(out), len, d, d, a.bias()), mixed);
             } else if (spec instanceof LayerSpec.Dense d) {
