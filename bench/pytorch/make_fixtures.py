@@ -51,10 +51,19 @@ class Block(nn.Module):
 
 
 class SelfAttention(nn.MultiheadAttention):
-    """nn.MultiheadAttention as a one-input module: self-attention, no mask; keeps its tensor names."""
+    """nn.MultiheadAttention as a one-input module: self-attention, no mask, or with causal=True the
+    causal mask ("causal": true: position l attends to positions m <= l); keeps its tensor names."""
+
+    def __init__(self, *args, causal=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.causal = causal
 
     def forward(self, x):
-        return super().forward(x, x, x, need_weights=False)[0]
+        mask = None
+        if self.causal:
+            length = x.shape[1]  # batch_first (N, L, D)
+            mask = torch.triu(torch.full((length, length), float("-inf"), dtype=x.dtype, device=x.device), diagonal=1)
+        return super().forward(x, x, x, attn_mask=mask, need_weights=False)[0]
 
 
 class PositionalEmbedding(nn.Module):
@@ -185,11 +194,43 @@ def transformer_pos_standard():
     return model, arch, x1, x2
 
 
+def transformer_causal_standard():
+    """transformer_standard with a learned positional embedding and a causal attention mask."""
+    length, vocab = 5, 11
+    model = nn.Sequential(
+        nn.Embedding(vocab, 8),                                         # 0  [5] ids -> 5x8
+        PositionalEmbedding(length, 8),                                 # 1  + P [5, 8]
+        Block([SelfAttention(8, 2, batch_first=True, causal=True)]),    # 2  l attends to m <= l
+        nn.LayerNorm(8),                                                # 3
+        Block([nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 8)]),         # 4
+        nn.LayerNorm(8),                                                # 5
+        nn.Flatten(),                                                   # 6  -> 40
+        nn.Linear(length * 8, 3))                                       # 7  -> 3
+    arch = {"input_shape": [length], "parametrization": "standard",
+            "layers": [{"type": "embedding", "num_embeddings": vocab, "embedding_dim": 8},
+                       {"type": "positional_embedding"},
+                       {"type": "residual", "layers": [{"type": "attention", "num_heads": 2, "causal": True}]},
+                       {"type": "layer_norm", "over": "last"},
+                       {"type": "residual",
+                        "layers": [{"type": "dense", "out": 16}, {"type": "relu"}, {"type": "dense", "out": 8}]},
+                       {"type": "layer_norm", "over": "last"},
+                       {"type": "flatten"},
+                       {"type": "dense", "out": 3}]}
+    x1 = torch.randint(0, vocab, (4, length))
+    x2 = torch.randint(0, vocab, (3, length))
+    x1[0, 0], x2[0, -1] = 0, vocab - 1
+    # samples that differ only at the last position: the mask keeps earlier positions identical
+    x2[1] = x1[1]
+    x2[1, -1] = (x1[1, -1] + 1) % vocab
+    return model, arch, x1, x2
+
+
 # the seed of a case is 1000 + its index here: append new cases at the end
 CASES = {"cnn_resnet_standard": cnn_resnet_standard,
          "conv1d_standard": conv1d_standard,
          "transformer_standard": transformer_standard,
-         "transformer_pos_standard": transformer_pos_standard}
+         "transformer_pos_standard": transformer_pos_standard,
+         "transformer_causal_standard": transformer_causal_standard}
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -37,7 +37,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * pooling), {@code conv1d_standard} (conv1d, tanh, 1-D average pooling) and {@code transformer_standard}
  * (embedding on token ids, multi-head self-attention and a feed-forward block in residual blocks,
  * per-position layer norm); {@code transformer_pos_standard} is the latter with a learned positional
- * embedding (docs/networks.md's {@code PositionalEmbedding}) after the token embedding.
+ * embedding (docs/networks.md's {@code PositionalEmbedding}) after the token embedding, and
+ * {@code transformer_causal_standard} that one with a causal attention mask ({@code "causal": true},
+ * PyTorch {@code attn_mask=torch.triu(torch.full((L, L), -inf), diagonal=1)}).
  */
 class FixtureNtkTest {
 
@@ -57,6 +59,7 @@ class FixtureNtkTest {
             {"conv1d_standard", "conv1d_standard.safetensors"},
             {"transformer_standard", "transformer_standard.safetensors"},
             {"transformer_pos_standard", "transformer_pos_standard.safetensors"},
+            {"transformer_causal_standard", "transformer_causal_standard.safetensors"},
         };
         for (String[] f : fixtures) {
             for (Precision p : Precision.values()) {
