@@ -66,6 +66,13 @@ public final class Matrix implements AutoCloseable {
         return new Matrix(Nd4j.create(precision.nd4j, new long[] {rows, cols}, 'f'), true, precision, rows, cols);
     }
 
+    /** A column of {@code rows} ones (sums as products: Aᵀ·1). */
+    public static Matrix ones(Precision precision, int rows) {
+        Matrix m = zeros(precision, rows, 1);
+        m.addConstant(1.0);
+        return m;
+    }
+
     /** A matrix whose every value the caller will overwrite (no zero fill). */
     static Matrix uninitialized(Precision precision, int rows, int cols) {
         requireShape(rows, cols);

@@ -54,6 +54,32 @@ public final class Patches {
                 .build());
     }
 
+    /** What {@link #forEachSample} calls per sample. */
+    @FunctionalInterface
+    public interface SamplePatches {
+        /** {@code patches}: sample {@code sample}'s (C·kh·kw·S) x 1 column, valid during the call only. */
+        void accept(int sample, Matrix patches);
+    }
+
+    /**
+     * For each column s of x in order, {@code body(s, patches of s)}: native im2col on chunks of
+     * samples whose patches hold about {@code maxValues} numbers, through one buffer reused for every
+     * chunk (fresh native pages are slow to touch).
+     */
+    public static void forEachSample(Matrix x, Window w, long maxValues, SamplePatches body) {
+        int chunk = (int) Math.min(x.cols(), Math.max(1, maxValues / Math.max(1, w.patchRows())));
+        try (Matrix buffer = Matrix.uninitialized(x.precision(), w.patchRows(), chunk)) {
+            for (int s0 = 0; s0 < x.cols(); s0 += chunk) {
+                int s1 = Math.min(x.cols(), s0 + chunk);
+                Matrix cols = buffer.columns(0, s1 - s0);
+                im2col(x.columns(s0, s1), w, cols);
+                for (int s = s0; s < s1; s++) {
+                    body.accept(s, cols.columns(s - s0, s - s0 + 1));
+                }
+            }
+        }
+    }
+
     /**
      * The adjoint of {@link #im2col}: every patch value added back onto the input position it was
      * read from; the sums overwrite {@code target} (in x n).

@@ -143,10 +143,4 @@ public record ConvGeometry(TensorShape inShape, int inChannels, int height, int 
         return new Patches.Window(inChannels, height, width, kernelH, kernelW, strideH, strideW, padH, padW,
                 dilationH, dilationW, outHeight, outWidth);
     }
-
-    /** Samples per chunk so one chunk's patches hold about {@code maxValues} numbers. */
-    public int samplesPerChunk(long maxValues) {
-        long perSample = (long) patchSize() * outPositions();
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, maxValues / Math.max(1, perSample)));
-    }
 }

@@ -107,22 +107,13 @@ public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, dou
         int k = w.cols() / groups;
         int co = w.rows();
         int positions = window.outHeight() * window.outWidth();
-        int chunk = (int) Math.min(x.cols(), Math.max(1, CHUNK_VALUES / ((long) k * groups * positions)));
-        try (Matrix buffer = Matrix.zeros(x.precision(), window.patchRows(), chunk)) { // reused: fresh pages are slow
-            for (int s0 = 0; s0 < x.cols(); s0 += chunk) {
-                int s1 = Math.min(x.cols(), s0 + chunk);
-                Matrix cols = buffer.columns(0, s1 - s0);
-                Patches.im2col(x.columns(s0, s1), window, cols);
-                for (int s = s0; s < s1; s++) {
-                    Matrix patches = cols.columns(s - s0, s - s0 + 1);
-                    Matrix out = y.columns(s, s + 1);
-                    for (int g = 0; g < groups; g++) {
-                        Matrix.gemm(patches.block((long) g * k * positions, positions, k), false, w.columns(g * k, (g + 1) * k),
-                                true, alpha, 1.0, out.block((long) g * co * positions, positions, co));
-                    }
-                }
+        Patches.forEachSample(x, window, CHUNK_VALUES, (s, patches) -> {
+            Matrix out = y.columns(s, s + 1);
+            for (int g = 0; g < groups; g++) {
+                Matrix.gemm(patches.block((long) g * k * positions, positions, k), false, w.columns(g * k, (g + 1) * k),
+                        true, alpha, 1.0, out.block((long) g * co * positions, positions, co));
             }
-        }
+        });
     }
 
     /**
@@ -193,15 +184,16 @@ public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, dou
             }
             return result;
         }
-        int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
         int k = geometry.patchSize();
         int co = geometry.outChannelsPerGroup();
         int positions = geometry.outPositions();
-        for (int c0 = 0; c0 < columns; c0 += chunk) {
-            int c1 = Math.min(columns, c0 + chunk);
-            try (Matrix cols = Matrix.zeros(outputCotangent.precision(), geometry.inChannels() * geometry.kernelH()
-                    * geometry.kernelW() * positions, c1 - c0)) {
-                for (int c = c0; c < c1; c++) {
+        int patchRows = geometry.window().patchRows();
+        int chunk = (int) Math.min(columns, Math.max(1, CHUNK_VALUES / patchRows));
+        try (Matrix buffer = Matrix.zeros(outputCotangent.precision(), patchRows, chunk)) {
+            for (int c0 = 0; c0 < columns; c0 += chunk) {
+                int c1 = Math.min(columns, c0 + chunk);
+                Matrix cols = buffer.columns(0, c1 - c0);
+                for (int c = c0; c < c1; c++) { // every row of the chunk is written: the groups cover all patches
                     Matrix delta = outputCotangent.columns(c, c + 1);
                     Matrix patches = cols.columns(c - c0, c - c0 + 1);
                     for (int g = 0; g < geometry.groups(); g++) {
@@ -224,27 +216,19 @@ public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, dou
             convolve(inputTangent, weightScale, y);
         }
         if (paramTangents != null) {
-            int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
             int k = geometry.patchSize();
             int co = geometry.outChannelsPerGroup();
             int positions = geometry.outPositions();
-            for (int s0 = 0; s0 < n; s0 += chunk) {
-                int s1 = Math.min(n, s0 + chunk);
-                try (Matrix cols = Patches.im2col(input.columns(s0, s1), geometry.window())) {
-                    for (int t = 0; t < directions; t++) {
-                        Matrix tangent = paramTangents.columns(t, t + 1);
-                        for (int s = s0; s < s1; s++) {
-                            Matrix patches = cols.columns(s - s0, s - s0 + 1);
-                            Matrix out = y.columns(t * n + s, t * n + s + 1);
-                            for (int g = 0; g < geometry.groups(); g++) {
-                                Matrix wt = tangent.block(paramOffset + (long) g * co * k, co, k);
-                                Matrix.gemm(patches.block((long) g * k * positions, positions, k), false, wt, true,
-                                        weightScale, 1.0, out.block((long) g * co * positions, positions, co));
-                            }
-                        }
+            Patches.forEachSample(input, geometry.window(), CHUNK_VALUES, (s, patches) -> {
+                for (int t = 0; t < directions; t++) {
+                    Matrix out = y.columns(t * n + s, t * n + s + 1);
+                    for (int g = 0; g < geometry.groups(); g++) {
+                        Matrix wt = paramTangents.columns(t, t + 1).block(paramOffset + (long) g * co * k, co, k);
+                        Matrix.gemm(patches.block((long) g * k * positions, positions, k), false, wt, true,
+                                weightScale, 1.0, out.block((long) g * co * positions, positions, co));
                     }
                 }
-            }
+            });
             if (hasBias()) {
                 double[] b = new double[geometry.outChannels()];
                 for (int t = 0; t < directions; t++) {
@@ -266,36 +250,26 @@ public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, dou
      */
     @Override
     public void parameterCotangents(Matrix input, Matrix cotangent, int group, Matrix target, int targetColumn) {
-        int chunk = geometry.samplesPerChunk(CHUNK_VALUES);
         int k = geometry.patchSize();
         int co = geometry.outChannelsPerGroup();
         int positions = geometry.outPositions();
-        try (Matrix ones = hasBias() ? Matrix.zeros(cotangent.precision(), positions, 1) : null) {
-            if (ones != null) {
-                ones.addConstant(1.0);
-            }
-            for (int s0 = 0; s0 < input.cols(); s0 += chunk) {
-                int s1 = Math.min(input.cols(), s0 + chunk);
-                try (Matrix cols = Patches.im2col(input.columns(s0, s1), geometry.window())) {
-                    for (int s = s0; s < s1; s++) {
-                        Matrix patches = cols.columns(s - s0, s - s0 + 1);
-                        for (int kk = 0; kk < group; kk++) {
-                            int c = s * group + kk;
-                            Matrix delta = cotangent.columns(c, c + 1);
-                            Matrix column = target.columns(targetColumn + c, targetColumn + c + 1);
-                            for (int g = 0; g < geometry.groups(); g++) {
-                                Matrix.gemm(delta.block((long) g * co * positions, positions, co), true,
-                                        patches.block((long) g * k * positions, positions, k), false, weightScale, 0.0,
-                                        column.block(paramOffset + (long) g * co * k, co, k));
-                            }
-                            if (hasBias()) {
-                                Matrix.gemm(delta.reshape(positions, geometry.outChannels()), true, ones, false,
-                                        biasScale, 0.0, column.block(paramOffset + (long) weightCount(), geometry.outChannels(), 1));
-                            }
-                        }
+        try (Matrix ones = hasBias() ? Matrix.ones(cotangent.precision(), positions) : null) {
+            Patches.forEachSample(input, geometry.window(), CHUNK_VALUES, (s, patches) -> {
+                for (int kk = 0; kk < group; kk++) {
+                    int c = s * group + kk;
+                    Matrix delta = cotangent.columns(c, c + 1);
+                    Matrix column = target.columns(targetColumn + c, targetColumn + c + 1);
+                    for (int g = 0; g < geometry.groups(); g++) {
+                        Matrix.gemm(delta.block((long) g * co * positions, positions, co), true,
+                                patches.block((long) g * k * positions, positions, k), false, weightScale, 0.0,
+                                column.block(paramOffset + (long) g * co * k, co, k));
+                    }
+                    if (ones != null) {
+                        Matrix.gemm(delta.reshape(positions, geometry.outChannels()), true, ones, false,
+                                biasScale, 0.0, column.block(paramOffset + (long) weightCount(), geometry.outChannels(), 1));
                     }
                 }
-            }
+            });
         }
     }
 
@@ -309,28 +283,18 @@ public record ConvLayer(String module, ConvGeometry geometry, Matrix weight, dou
         int k = geometry.patchSize();
         int co = geometry.outChannelsPerGroup();
         int positions = geometry.outPositions();
-        int chunk = Math.min(n, geometry.samplesPerChunk(CHUNK_VALUES));
-        try (Matrix buffer = Matrix.zeros(input.precision(), geometry.window().patchRows(), chunk)) {
-            for (int s0 = 0; s0 < n; s0 += chunk) {
-                int s1 = Math.min(n, s0 + chunk);
-                Matrix cols = buffer.columns(0, s1 - s0);
-                Patches.im2col(input.columns(s0, s1), geometry.window(), cols);
-                for (int s = s0; s < s1; s++) {
-                    Matrix delta = cotangent.columns(s, s + 1);
-                    Matrix patches = cols.columns(s - s0, s - s0 + 1);
-                    for (int g = 0; g < geometry.groups(); g++) {
-                        Matrix.gemm(delta.block((long) g * co * positions, positions, co), true,
-                                patches.block((long) g * k * positions, positions, k), false, weightScale, s == 0 ? 0.0 : 1.0,
-                                target.block(paramOffset + (long) g * co * k, co, k));
-                    }
-                }
+        Patches.forEachSample(input, geometry.window(), CHUNK_VALUES, (s, patches) -> {
+            Matrix delta = cotangent.columns(s, s + 1);
+            for (int g = 0; g < geometry.groups(); g++) {
+                Matrix.gemm(delta.block((long) g * co * positions, positions, co), true,
+                        patches.block((long) g * k * positions, positions, k), false, weightScale, s == 0 ? 0.0 : 1.0,
+                        target.block(paramOffset + (long) g * co * k, co, k));
             }
-        }
+        });
         if (hasBias()) {
             int channels = geometry.outChannels();
-            try (Matrix ones = Matrix.zeros(cotangent.precision(), Math.max(positions, n), 1);
+            try (Matrix ones = Matrix.ones(cotangent.precision(), Math.max(positions, n));
                  Matrix perSample = Matrix.zeros(cotangent.precision(), channels * n, 1)) {
-                ones.addConstant(1.0);
                 Matrix.gemm(cotangent.reshape(positions, channels * n), true, ones.block(0, positions, 1), false, 1.0, 0.0,
                         perSample);
                 Matrix.gemm(perSample.reshape(channels, n), false, ones.block(0, n, 1), false, biasScale, 0.0,

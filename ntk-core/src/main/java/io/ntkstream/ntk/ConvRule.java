@@ -100,30 +100,23 @@ final class ConvRule implements StructureRule {
         int positions = geo.outPositions();
         int samples = f.inputs().cols();
         Matrix out = Matrix.zeros(precision, k * geo.outChannels(), samples * g);
-        int chunk = geo.samplesPerChunk(PATCH_VALUES);
-        for (int s0 = 0; s0 < samples; s0 += chunk) {
-            int s1 = Math.min(samples, s0 + chunk);
-            try (Matrix cols = Patches.im2col(f.inputs().columns(s0, s1), geo.window())) {
-                for (int s = s0; s < s1; s++) {
-                    Matrix patches = cols.columns(s - s0, s - s0 + 1);
-                    Matrix delta = f.cotangents().columns(s * g, (s + 1) * g);
-                    if (geo.groups() == 1) {
-                        // the g cotangent columns of a sample are one S x (C_out·g) matrix, column kk·C_out + c
-                        Matrix.gemm(patches.reshape(positions, k), true, delta.reshape(positions, geo.outChannels() * g),
-                                false, conv.weightScale(), 0.0, out.columns(s * g, (s + 1) * g).reshape(k, geo.outChannels() * g));
-                        continue;
-                    }
-                    for (int gr = 0; gr < geo.groups(); gr++) {
-                        Matrix p = patches.block((long) gr * k * positions, positions, k);
-                        for (int kk = 0; kk < g; kk++) {
-                            Matrix.gemm(p, true, delta.columns(kk, kk + 1).block((long) gr * co * positions, positions, co),
-                                    false, conv.weightScale(), 0.0,
-                                    out.columns(s * g + kk, s * g + kk + 1).block((long) gr * k * co, k, co));
-                        }
-                    }
+        Patches.forEachSample(f.inputs(), geo.window(), PATCH_VALUES, (s, patches) -> {
+            Matrix delta = f.cotangents().columns(s * g, (s + 1) * g);
+            if (geo.groups() == 1) {
+                // the g cotangent columns of a sample are one S x (C_out·g) matrix, column kk·C_out + c
+                Matrix.gemm(patches.reshape(positions, k), true, delta.reshape(positions, geo.outChannels() * g),
+                        false, conv.weightScale(), 0.0, out.columns(s * g, (s + 1) * g).reshape(k, geo.outChannels() * g));
+                return;
+            }
+            for (int gr = 0; gr < geo.groups(); gr++) {
+                Matrix p = patches.block((long) gr * k * positions, positions, k);
+                for (int kk = 0; kk < g; kk++) {
+                    Matrix.gemm(p, true, delta.columns(kk, kk + 1).block((long) gr * co * positions, positions, co),
+                            false, conv.weightScale(), 0.0,
+                            out.columns(s * g + kk, s * g + kk + 1).block((long) gr * k * co, k, co));
                 }
             }
-        }
+        });
         return out;
     }
 
@@ -141,8 +134,7 @@ final class ConvRule implements StructureRule {
         ConvGeometry geo = conv.geometry();
         int positions = geo.outPositions();
         Matrix d = f.cotangents();
-        try (Matrix ones = Matrix.zeros(d.precision(), positions, 1)) {
-            ones.addConstant(1.0);
+        try (Matrix ones = Matrix.ones(d.precision(), positions)) {
             Matrix sums = Matrix.zeros(d.precision(), geo.outChannels(), d.cols());
             Matrix.gemm(d.reshape(positions, geo.outChannels() * d.cols()), true, ones, false, conv.biasScale(), 0.0,
                     sums.reshape(geo.outChannels() * d.cols(), 1));
