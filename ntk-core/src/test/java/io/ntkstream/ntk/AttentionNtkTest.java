@@ -6,6 +6,7 @@ import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
 import io.ntkstream.network.Architecture;
 import io.ntkstream.network.EmbeddingLayer;
+import io.ntkstream.network.Layer;
 import io.ntkstream.network.Network;
 import io.ntkstream.network.PositionwiseDenseLayer;
 import io.ntkstream.network.TestNetworks;
@@ -82,17 +83,20 @@ public class AttentionNtkTest {
     @MethodSource("networks")
     void rulesMatchTheLayersShare(String name, String json) {
         Network net = network(json);
-        int checked = NtkAgreement.assertRulesMatchLayersShare(name, net, (n, seed) -> inputs(net, n, seed), layer -> {
-            if (layer instanceof EmbeddingLayer) {
-                return new StructureRule[] {new EmbeddingRule()};
-            }
-            if (layer instanceof PositionwiseDenseLayer) {
-                return new StructureRule[] {new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.WEIGHT_GRADIENT),
-                        new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.POSITION_GRAM), new PositionwiseDenseRule()};
-            }
-            return new StructureRule[0];
-        }, null);
+        int checked = NtkAgreement.assertRulesMatchLayersShare(name, net, (n, seed) -> inputs(net, n, seed), AttentionNtkTest::transformerRules, null);
         assertThat(checked).isPositive();
+    }
+
+    /** The rules of a transformer's parameterized kinds: embedding, and both contractions of the per-position dense rule. */
+    static StructureRule[] transformerRules(Layer layer) {
+        if (layer instanceof EmbeddingLayer) {
+            return new StructureRule[] {new EmbeddingRule()};
+        }
+        if (layer instanceof PositionwiseDenseLayer) {
+            return new StructureRule[] {new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.WEIGHT_GRADIENT),
+                    new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.POSITION_GRAM), new PositionwiseDenseRule()};
+        }
+        return new StructureRule[0];
     }
 
     @Test

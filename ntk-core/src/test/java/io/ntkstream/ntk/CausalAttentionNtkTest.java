@@ -2,9 +2,7 @@ package io.ntkstream.ntk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ntkstream.network.EmbeddingLayer;
 import io.ntkstream.network.Network;
-import io.ntkstream.network.PositionwiseDenseLayer;
 import io.ntkstream.network.ScaledDotProductAttention;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,16 +68,7 @@ class CausalAttentionNtkTest {
     @MethodSource("networks")
     void rulesMatchTheLayersShare(String name, String json) {
         Network net = AttentionNtkTest.network(json);
-        int checked = NtkAgreement.assertRulesMatchLayersShare(name, net, (n, seed) -> AttentionNtkTest.inputs(net, n, seed), layer -> {
-            if (layer instanceof EmbeddingLayer) {
-                return new StructureRule[] {new EmbeddingRule()};
-            }
-            if (layer instanceof PositionwiseDenseLayer) {
-                return new StructureRule[] {new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.WEIGHT_GRADIENT),
-                        new PositionwiseDenseRule(PositionwiseDenseRule.Contraction.POSITION_GRAM), new PositionwiseDenseRule()};
-            }
-            return new StructureRule[0];
-        }, null);
+        int checked = NtkAgreement.assertRulesMatchLayersShare(name, net, (n, seed) -> AttentionNtkTest.inputs(net, n, seed), AttentionNtkTest::transformerRules, null);
         assertThat(checked).isPositive();
     }
 }
