@@ -139,56 +139,48 @@ def conv1d_standard():
     return model, arch, x1, x2
 
 
-def transformer_standard():
+def transformer(positional=False, causal=False):
+    """A one-layer post-LN transformer encoder on 5 tokens of an 11-word vocabulary (embedding,
+    self-attention block, layer norm, feed-forward block, layer norm, flatten, linear to 3), as
+    nn modules and as ntkstream's JSON; optionally a learned positional embedding after the token
+    embedding and a causal attention mask."""
     length, vocab = 5, 11
-    model = nn.Sequential(
-        nn.Embedding(vocab, 8),                                    # 0  [5] ids -> 5x8
-        Block([SelfAttention(8, 2, batch_first=True)]),            # 1
-        nn.LayerNorm(8),                                           # 2
-        Block([nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 8)]),    # 3
-        nn.LayerNorm(8),                                           # 4
-        nn.Flatten(),                                              # 5  -> 40
-        nn.Linear(length * 8, 3))                                  # 6  -> 3
-    arch = {"input_shape": [length], "parametrization": "standard",
-            "layers": [{"type": "embedding", "num_embeddings": vocab, "embedding_dim": 8},
-                       {"type": "residual", "layers": [{"type": "attention", "num_heads": 2}]},
-                       {"type": "layer_norm", "over": "last"},
-                       {"type": "residual",
-                        "layers": [{"type": "dense", "out": 16}, {"type": "relu"}, {"type": "dense", "out": 8}]},
-                       {"type": "layer_norm", "over": "last"},
-                       {"type": "flatten"},
-                       {"type": "dense", "out": 3}]}
+    modules = [nn.Embedding(vocab, 8)]                                 # [5] ids -> 5x8
+    layers = [{"type": "embedding", "num_embeddings": vocab, "embedding_dim": 8}]
+    if positional:
+        modules.append(PositionalEmbedding(length, 8))                 # + P [5, 8]
+        layers.append({"type": "positional_embedding"})
+    attention = {"type": "attention", "num_heads": 2}
+    if causal:
+        attention["causal"] = True                                     # l attends to m <= l
+    modules += [Block([SelfAttention(8, 2, batch_first=True, causal=causal)]),
+                nn.LayerNorm(8),
+                Block([nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 8)]),
+                nn.LayerNorm(8),
+                nn.Flatten(),                                          # -> 40
+                nn.Linear(length * 8, 3)]                              # -> 3
+    layers += [{"type": "residual", "layers": [attention]},
+               {"type": "layer_norm", "over": "last"},
+               {"type": "residual",
+                "layers": [{"type": "dense", "out": 16}, {"type": "relu"}, {"type": "dense", "out": 8}]},
+               {"type": "layer_norm", "over": "last"},
+               {"type": "flatten"},
+               {"type": "dense", "out": 3}]
     x1 = torch.randint(0, vocab, (4, length))
     x2 = torch.randint(0, vocab, (3, length))
     x1[0, 0], x2[0, -1] = 0, vocab - 1  # both ends of the vocabulary occur
+    arch = {"input_shape": [length], "parametrization": "standard", "layers": layers}
+    return nn.Sequential(*modules), arch, x1, x2, vocab
+
+
+def transformer_standard():
+    model, arch, x1, x2, _ = transformer()
     return model, arch, x1, x2
 
 
 def transformer_pos_standard():
     """transformer_standard with a learned positional embedding after the token embedding."""
-    length, vocab = 5, 11
-    model = nn.Sequential(
-        nn.Embedding(vocab, 8),                                    # 0  [5] ids -> 5x8
-        PositionalEmbedding(length, 8),                            # 1  + P [5, 8]
-        Block([SelfAttention(8, 2, batch_first=True)]),            # 2
-        nn.LayerNorm(8),                                           # 3
-        Block([nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 8)]),    # 4
-        nn.LayerNorm(8),                                           # 5
-        nn.Flatten(),                                              # 6  -> 40
-        nn.Linear(length * 8, 3))                                  # 7  -> 3
-    arch = {"input_shape": [length], "parametrization": "standard",
-            "layers": [{"type": "embedding", "num_embeddings": vocab, "embedding_dim": 8},
-                       {"type": "positional_embedding"},
-                       {"type": "residual", "layers": [{"type": "attention", "num_heads": 2}]},
-                       {"type": "layer_norm", "over": "last"},
-                       {"type": "residual",
-                        "layers": [{"type": "dense", "out": 16}, {"type": "relu"}, {"type": "dense", "out": 8}]},
-                       {"type": "layer_norm", "over": "last"},
-                       {"type": "flatten"},
-                       {"type": "dense", "out": 3}]}
-    x1 = torch.randint(0, vocab, (4, length))
-    x2 = torch.randint(0, vocab, (3, length))
-    x1[0, 0], x2[0, -1] = 0, vocab - 1
+    model, arch, x1, x2, _ = transformer(positional=True)
     # the same ids at other positions: only the positional embedding tells them apart
     x2[1] = x1[1].flip(0)
     return model, arch, x1, x2
@@ -196,29 +188,7 @@ def transformer_pos_standard():
 
 def transformer_causal_standard():
     """transformer_standard with a learned positional embedding and a causal attention mask."""
-    length, vocab = 5, 11
-    model = nn.Sequential(
-        nn.Embedding(vocab, 8),                                         # 0  [5] ids -> 5x8
-        PositionalEmbedding(length, 8),                                 # 1  + P [5, 8]
-        Block([SelfAttention(8, 2, batch_first=True, causal=True)]),    # 2  l attends to m <= l
-        nn.LayerNorm(8),                                                # 3
-        Block([nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 8)]),         # 4
-        nn.LayerNorm(8),                                                # 5
-        nn.Flatten(),                                                   # 6  -> 40
-        nn.Linear(length * 8, 3))                                       # 7  -> 3
-    arch = {"input_shape": [length], "parametrization": "standard",
-            "layers": [{"type": "embedding", "num_embeddings": vocab, "embedding_dim": 8},
-                       {"type": "positional_embedding"},
-                       {"type": "residual", "layers": [{"type": "attention", "num_heads": 2, "causal": True}]},
-                       {"type": "layer_norm", "over": "last"},
-                       {"type": "residual",
-                        "layers": [{"type": "dense", "out": 16}, {"type": "relu"}, {"type": "dense", "out": 8}]},
-                       {"type": "layer_norm", "over": "last"},
-                       {"type": "flatten"},
-                       {"type": "dense", "out": 3}]}
-    x1 = torch.randint(0, vocab, (4, length))
-    x2 = torch.randint(0, vocab, (3, length))
-    x1[0, 0], x2[0, -1] = 0, vocab - 1
+    model, arch, x1, x2, vocab = transformer(positional=True, causal=True)
     # samples that differ only at the last position: the mask keeps earlier positions identical
     x2[1] = x1[1]
     x2[1, -1] = (x1[1, -1] + 1) % vocab
