@@ -78,9 +78,16 @@ class AttentionArchitectureTest {
 
     @Test
     void checkpointsRoundTripThroughSafetensors() {
-        Architecture a = Architecture.parse(DOCS_TRANSFORMER.replace("1000", "50").replace("[16]", "[6]"));
+        assertTokenModelRoundTrips(DOCS_TRANSFORMER, tmp.resolve("transformer.safetensors"));
+    }
+
+    /**
+     * A token model of {@code json} (1,000 words over 16 positions, shrunk to 50 over 6) written as
+     * safetensors and read back gives the same outputs.
+     */
+    static void assertTokenModelRoundTrips(String json, Path file) {
+        Architecture a = Architecture.parse(json.replace("1000", "50").replace("[16]", "[6]"));
         Network net = TestNetworks.withRandomNorms(a, 3, Precision.FLOAT64);
-        Path file = tmp.resolve("transformer.safetensors");
         CheckpointFiles.write(file, Networks.toTensors(net, Networks.flatten(net)), DType.FLOAT64);
         Network loaded = Networks.fromTensors(a, CheckpointFiles.read(file), Precision.FLOAT64);
         Matrix ids = AttentionLayersTest.tokens(6, 3, 50, 4);

@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ntkstream.data.DType;
 import io.ntkstream.infinite.InfiniteNetworks;
-import io.ntkstream.linalg.Matrix;
 import io.ntkstream.linalg.Precision;
 import io.ntkstream.network.checkpoint.CheckpointException;
-import io.ntkstream.network.checkpoint.CheckpointFiles;
 import io.ntkstream.network.checkpoint.NamedTensor;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -100,13 +98,7 @@ class PositionalArchitectureTest {
 
     @Test
     void checkpointsRoundTripThroughSafetensors() {
-        Architecture a = Architecture.parse(TRANSFORMER.replace("1000", "50").replace("[16]", "[6]"));
-        Network net = TestNetworks.withRandomNorms(a, 3, Precision.FLOAT64);
-        Path file = tmp.resolve("transformer_pos.safetensors");
-        CheckpointFiles.write(file, Networks.toTensors(net, Networks.flatten(net)), DType.FLOAT64);
-        Network loaded = Networks.fromTensors(a, CheckpointFiles.read(file), Precision.FLOAT64);
-        Matrix ids = AttentionLayersTest.tokens(6, 3, 50, 4);
-        assertThat(loaded.apply(ids).toColumnMajor()).containsExactly(net.apply(ids).toColumnMajor());
+        AttentionArchitectureTest.assertTokenModelRoundTrips(TRANSFORMER, tmp.resolve("transformer_pos.safetensors"));
     }
 
     @Test
