@@ -211,15 +211,7 @@ class AttentionLayersTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("layers")
     void inputDerivativesMatchFiniteDifferences(String name, Layer layer) {
-        SplittableRandom r = new SplittableRandom(7);
-        int n = 3;
-        Matrix x = random(r, layer.inDim(), n);
-        Matrix v = random(r, layer.inDim(), 2 * n); // two tangent directions, column t·N + s
-        FiniteDifferences.assertInputJvp(layer, x, v, name);
-        int group = 2;
-        Matrix c = random(r, layer.outDim(), n * group);
-        Matrix w = random(r, layer.inDim(), n);
-        FiniteDifferences.assertInputVjpIsAdjoint(layer, x, c, w, group, name);
+        FiniteDifferences.assertInputDerivatives(layer, name);
     }
 
     static Stream<Arguments> networks() {

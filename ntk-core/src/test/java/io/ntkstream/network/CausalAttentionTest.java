@@ -84,15 +84,7 @@ class CausalAttentionTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cores")
     void inputDerivativesMatchFiniteDifferences(String name, ScaledDotProductAttention a) {
-        SplittableRandom r = new SplittableRandom(7);
-        int n = 3;
-        Matrix x = random(r, a.inDim(), n);
-        Matrix v = random(r, a.inDim(), 2 * n);
-        FiniteDifferences.assertInputJvp(a, x, v, name);
-        int group = 2;
-        Matrix c = random(r, a.outDim(), n * group);
-        Matrix w = random(r, a.inDim(), n);
-        FiniteDifferences.assertInputVjpIsAdjoint(a, x, c, w, group, name);
+        FiniteDifferences.assertInputDerivatives(a, name);
     }
 
     /** The core's first position is its own value (P_00 = 1); its last position is the unmasked one's, bitwise. */

@@ -70,6 +70,23 @@ public final class FiniteDifferences {
     }
 
     /**
+     * On 3 random samples (seed 7): the input JVP along two directions against central differences
+     * ({@link #assertInputJvp}) and the input VJP of 2 cotangents per sample by the adjoint identity
+     * ({@link #assertInputVjpIsAdjoint}).
+     */
+    public static void assertInputDerivatives(Layer layer, String name) {
+        SplittableRandom r = new SplittableRandom(7);
+        int n = 3;
+        Matrix x = random(r, layer.inDim(), n);
+        Matrix v = random(r, layer.inDim(), 2 * n); // two tangent directions, column t·N + s
+        assertInputJvp(layer, x, v, name);
+        int group = 2;
+        Matrix c = random(r, layer.outDim(), n * group);
+        Matrix w = random(r, layer.inDim(), n);
+        assertInputVjpIsAdjoint(layer, x, c, w, group, name);
+    }
+
+    /**
      * The layer's input JVP along two tangent directions at once (v: column t·N + s) against central
      * differences along each; returns that JVP.
      */

@@ -106,14 +106,7 @@ class PositionalLayersTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("layers")
     void inputDerivativesMatchFiniteDifferences(String name, Layer layer) {
-        SplittableRandom r = new SplittableRandom(7);
-        int n = 3;
-        Matrix x = random(r, layer.inDim(), n);
-        Matrix v = random(r, layer.inDim(), 2 * n);
-        FiniteDifferences.assertInputJvp(layer, x, v, name);
-        Matrix c = random(r, layer.outDim(), n * 2);
-        Matrix w = random(r, layer.inDim(), n);
-        FiniteDifferences.assertInputVjpIsAdjoint(layer, x, c, w, 2, name);
+        FiniteDifferences.assertInputDerivatives(layer, name);
     }
 
     static Stream<Arguments> networks() {
