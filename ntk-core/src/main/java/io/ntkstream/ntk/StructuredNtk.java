@@ -160,7 +160,7 @@ public final class StructuredNtk implements NtkAlgorithm {
     @Override
     public long blockBytes(NetworkShape s, NtkMode mode, int b1, int b2) {
         int g = mode.cotangentsPerSample(s.outputs());
-        // features: inputs + cotangents of every parameterized layer, plus the forward trace while computing
+        // the two blocks' features (preparedBytes), the passes computing one of them (passBytes), the Gram
         long gram = (long) b1 * b2 * (1 + (long) (mode == NtkMode.FULL ? g * g : 1)) * s.bytes();
         // a convolution's temporaries: weight gradients of both blocks, or one sample's patch Gram
         long conv = 0;
