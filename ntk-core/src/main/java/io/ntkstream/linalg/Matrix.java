@@ -277,8 +277,11 @@ public final class Matrix implements AutoCloseable {
         }
     }
 
-    /** A native pointer to element (0, 0): the direct buffer every read and write of this matrix goes through. */
-    private Pointer pointer() {
+    /**
+     * A native pointer to element (0, 0) for BLAS calls of this package: the direct buffer every read
+     * and write of this matrix goes through (a DoublePointer for float64, FloatPointer for float32).
+     */
+    Pointer pointer() {
         return precision == Precision.FLOAT32 ? new FloatPointer(floats).position(offset)
                 : new DoublePointer(doubles).position(offset);
     }

@@ -66,12 +66,8 @@ public final class NativeLowerFactor implements AutoCloseable {
             u.close();
         }
         u = bigger;
-        uPointer = pointer(bigger);
+        uPointer = (DoublePointer) bigger.pointer();
         capacity = newCapacity;
-    }
-
-    private static DoublePointer pointer(Matrix m) {
-        return (DoublePointer) m.nd4j().data().addressPointer();
     }
 
     /** n, the rows held. */
@@ -138,7 +134,7 @@ public final class NativeLowerFactor implements AutoCloseable {
             }
             long want = Math.max(b.length, scratch == null ? 0 : 2 * scratch.length());
             scratch = Matrix.uninitialized(Precision.FLOAT64, Math.toIntExact(want), 1);
-            scratchPointer = pointer(scratch);
+            scratchPointer = (DoublePointer) scratch.pointer();
         }
         scratch.write(0, b, 0, b.length);
         // B is n x m column-major with leading dimension n: exactly the row-major m x n right-hand sides
