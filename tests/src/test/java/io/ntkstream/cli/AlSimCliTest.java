@@ -194,12 +194,12 @@ class AlSimCliTest {
 
     @Test
     void convolutionalNetworksTakeNchwPoolsAndGiveTheSameRunAsFlattenedRows() throws IOException {
-        Path cnn = tmp.resolve("cnn.arch.json");
-        Files.writeString(cnn, "{\"input_shape\": [3, 1, 1], \"parametrization\": \"ntk\", \"layers\": ["
+        KernelCliTest.Checkpoint checkpoint = KernelCliTest.initCheckpoint(tmp, "cnn",
+                "{\"input_shape\": [3, 1, 1], \"parametrization\": \"ntk\", \"layers\": ["
                 + "{\"type\": \"conv2d\", \"out\": 16, \"kernel\": 1}, {\"type\": \"relu\"},"
-                + "{\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 2}]}");
-        Path cnnParams = tmp.resolve("cnn.safetensors");
-        assertThat(run("init", "--arch", cnn.toString(), "--seed", "4", "--out", cnnParams.toString()).code()).isZero();
+                + "{\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 2}]}", 4);
+        Path cnn = checkpoint.arch();
+        Path cnnParams = checkpoint.params();
         Path poolNchw = tmp.resolve("px4.npy");
         Path testNchw = tmp.resolve("tx4.npy");
         Npy.write(poolNchw, new int[] {POOL, 3, 1, 1}, Arrays.stream(pool.x()).flatMapToDouble(Arrays::stream).toArray(),

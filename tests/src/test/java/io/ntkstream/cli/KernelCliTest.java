@@ -188,13 +188,11 @@ class KernelCliTest {
 
     @Test
     void convolutionalNetworksTakeNchwSamplesAsTheFlattenedRows() throws IOException {
-        Path arch = tmp.resolve("cnn.arch.json");
-        Files.writeString(arch, "{\"input_shape\": [2, 5, 5], \"parametrization\": \"ntk\", \"layers\": ["
+        Checkpoint cnn = initCheckpoint(tmp, "cnn", "{\"input_shape\": [2, 5, 5], \"parametrization\": \"ntk\", \"layers\": ["
                 + "{\"type\": \"conv2d\", \"out\": 3, \"kernel\": 3, \"padding\": 1}, {\"type\": \"relu\"},"
-                + "{\"type\": \"global_avg_pool\"}, {\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 2}]}");
-        Path params = tmp.resolve("cnn.safetensors");
-        Result init = run("init", "--arch", arch.toString(), "--seed", "5", "--out", params.toString());
-        assertThat(init.code()).as("init; stderr: %s", init.err()).isZero();
+                + "{\"type\": \"global_avg_pool\"}, {\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 2}]}", 5);
+        Path arch = cnn.arch();
+        Path params = cnn.params();
         double[] x = new java.util.Random(9).doubles(4 * 2 * 5 * 5, -1, 1).toArray();
         Path nchw = tmp.resolve("x-nchw.npy");
         Path flat = tmp.resolve("x-flat.npy");
@@ -224,12 +222,11 @@ class KernelCliTest {
     /** bench kernel on the user's own network and inputs: one JSON line per method, the first --n samples. */
     @Test
     void benchKernelTimesYourOwnNetwork() throws IOException {
-        Path arch = tmp.resolve("bench-cnn.arch.json");
-        Files.writeString(arch, "{\"input_shape\": [2, 5, 5], \"parametrization\": \"ntk\", \"layers\": ["
+        Checkpoint cnn = initCheckpoint(tmp, "bench-cnn", "{\"input_shape\": [2, 5, 5], \"parametrization\": \"ntk\", \"layers\": ["
                 + "{\"type\": \"conv2d\", \"out\": 3, \"kernel\": 3, \"padding\": 1}, {\"type\": \"relu\"},"
-                + "{\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 2}]}");
-        Path params = tmp.resolve("bench-cnn.safetensors");
-        assertThat(run("init", "--arch", arch.toString(), "--seed", "5", "--out", params.toString()).code()).isZero();
+                + "{\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 2}]}", 5);
+        Path arch = cnn.arch();
+        Path params = cnn.params();
         Path x = tmp.resolve("bench-x.npy");
         Npy.write(x, new int[] {6, 2, 5, 5}, new java.util.Random(3).doubles(6 * 50, -1, 1).toArray(),
                 io.ntkstream.data.DType.FLOAT32);
@@ -430,6 +427,19 @@ class KernelCliTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** An architecture written to {@code dir/name.arch.json} and a random checkpoint for it from {@code init}. */
+    record Checkpoint(Path arch, Path params) {
+    }
+
+    static Checkpoint initCheckpoint(Path dir, String name, String archJson, long seed) throws IOException {
+        Path arch = dir.resolve(name + ".arch.json");
+        Files.writeString(arch, archJson);
+        Path params = dir.resolve(name + ".safetensors");
+        Result init = run("init", "--arch", arch.toString(), "--seed", Long.toString(seed), "--out", params.toString());
+        assertThat(init.code()).as("init %s; stderr: %s", name, init.err()).isZero();
+        return new Checkpoint(arch, params);
+    }
 
     /** Runs the CLI with System.out/err captured (set before the CommandLine is built, restored after). */
     static synchronized Result run(String... args) {

@@ -148,14 +148,14 @@ class RegressCliTest {
     /** A CNN with a residual block from safetensors, samples as N x C x H x W .npy files. */
     @Test
     void convolutionalNetworkWithAResidualBlockTakesNchwSamples() throws IOException {
-        Path cnn = tmp.resolve("cnn.arch.json");
-        java.nio.file.Files.writeString(cnn, "{\"input_shape\": [2, 4, 4], \"parametrization\": \"ntk\", \"layers\": ["
+        KernelCliTest.Checkpoint checkpoint = KernelCliTest.initCheckpoint(tmp, "cnn",
+                "{\"input_shape\": [2, 4, 4], \"parametrization\": \"ntk\", \"layers\": ["
                 + "{\"type\": \"conv2d\", \"out\": 3, \"kernel\": 3, \"padding\": 1}, {\"type\": \"relu\"},"
                 + "{\"type\": \"residual\", \"layers\": [{\"type\": \"conv2d\", \"out\": 3, \"kernel\": 3, \"padding\": 1},"
                 + " {\"type\": \"relu\"}, {\"type\": \"conv2d\", \"out\": 3, \"kernel\": 3, \"padding\": 1}]},"
-                + "{\"type\": \"relu\"}, {\"type\": \"global_avg_pool\"}, {\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 2}]}");
-        Path cnnParams = tmp.resolve("cnn.safetensors");
-        assertThat(run("init", "--arch", cnn.toString(), "--seed", "8", "--out", cnnParams.toString()).code()).isZero();
+                + "{\"type\": \"relu\"}, {\"type\": \"global_avg_pool\"}, {\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 2}]}", 8);
+        Path cnn = checkpoint.arch();
+        Path cnnParams = checkpoint.params();
         SplittableRandom r = new SplittableRandom(5);
         double[][] images = new double[N][32];
         double[][] testImages = new double[M][32];
